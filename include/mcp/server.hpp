@@ -1,0 +1,148 @@
+// mcp/server.hpp -- the MCP protocol layer: serves a HierarchicalToolManager to MCP clients.
+// Copyright (c) 2026 the mcp-htm authors
+// SPDX-License-Identifier: MIT
+#ifndef MCP_HTM_SERVER_HPP
+#define MCP_HTM_SERVER_HPP
+
+#include <mcp/hierarchical_tool_manager.hpp>
+#include <mcp/json.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/strand.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mcp {
+
+/// Where a Server sends its outgoing JSON-RPC messages (responses and notifications).
+/**
+ * The transport implements it: the stdio transport queues each message and writes it
+ * whole, one per line; an HTTP transport would route it to the right stream.
+ * send() may be called from any thread and must not block.
+ */
+class MessageSink {
+ public:
+  virtual ~MessageSink() = default;
+  /// Sends one complete JSON-RPC message: a single JSON text without a trailing newline.
+  virtual void send(std::string message) = 0;
+};
+
+/// MCP log levels (RFC 5424 severities), lowest first.
+enum class LogLevel : std::uint8_t { debug, info, notice, warning, error, critical, alert, emergency };
+
+/// "debug", "info", ..., "emergency".
+[[nodiscard]] std::string_view to_string(LogLevel level) noexcept;
+/// The level of that name, or nothing.
+[[nodiscard]] std::optional<LogLevel> parse_log_level(std::string_view name) noexcept;
+
+/// How the manager's tools are shown to the client.
+enum class ToolMode : std::uint8_t {
+  hierarchical,  ///< five meta-tools (tools_list_categories, ..., tools_dispatch_parallel)
+  flat,          ///< every tool of every category, named `category.tool`, with its own schema
+};
+
+/// Options of a Server.
+struct ServerOptions {
+  std::string name = "mcp-htm";      ///< serverInfo.name
+  std::string version = "0.1.0";     ///< serverInfo.version
+  std::string title;                 ///< serverInfo.title (omitted when empty)
+  std::string instructions;          ///< initialize result `instructions` (omitted when empty)
+  ToolMode mode = ToolMode::hierarchical;
+  std::size_t page_size = 100;       ///< tools per tools/list page (0 is taken as 1)
+  /// Threshold of `notifications/message` until the client sends `logging/setLevel`.
+  LogLevel client_log_level = LogLevel::info;
+  /// Local log (the stdio server writes it to stderr). Called from the server's strand
+  /// or, for log(), from the caller's thread. Empty: no local log.
+  std::function<void(LogLevel, std::string_view)> local_log;
+  /// Deadline of each tools/call unless the call asks for a shorter one (`timeout_ms`).
+  std::optional<std::chrono::milliseconds> call_timeout;
+  /// Arrays and objects nest at most this deep in an incoming message (-32700 beyond).
+  std::size_t max_json_depth = 256;
+  /// Most calls accepted by one tools_dispatch_parallel.
+  std::size_t max_parallel_calls = 1000;
+  /// False (default, as issue 7 asks): arguments that don't match a meta-tool's
+  /// inputSchema are JSON-RPC error -32602. True: they are `isError` tool results,
+  /// as SEP-1303 (protocol revision 2025-11-25) recommends so a model can self-correct.
+  bool argument_errors_as_tool_results = false;
+};
+
+/// The MCP protocol layer (revisions 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05).
+/**
+ * Consumes JSON-RPC messages one at a time (handle_message) and emits responses and
+ * notifications through a MessageSink; it knows nothing of the transport. Requests
+ * that may wait (`tools/call`, the flat `tools/list`) each run in their own coroutine,
+ * so a slow call never delays `ping` or other calls; each can be cancelled by the
+ * client's `notifications/cancelled` (no response is then sent for it).
+ *
+ * @par Thread safety
+ * handle_message(), reject() and shutdown() must run on get_executor() (a strand).
+ * log() and the manager's category-change notifications may come from any thread.
+ *
+ * @par Example
+ * @code
+ * auto strand = asio::make_strand(io.get_executor());
+ * auto sink = std::make_shared<MySink>();
+ * auto server = std::make_shared<mcp::Server>(manager, sink, mcp::ServerOptions{}, strand);
+ * asio::dispatch(strand, [server] { server->handle_message(R"({"jsonrpc":"2.0","id":1,"method":"ping"})"); });
+ * @endcode
+ */
+class Server {
+ public:
+  using executor_type = asio::strand<asio::any_io_executor>;
+
+  /// Protocol revisions understood, newest first; the first is proposed when the
+  /// client asks for one we don't know.
+  static constexpr std::array<std::string_view, 4> protocol_versions = {
+      "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
+
+  /// Serves `manager` (which must outlive the server) through `sink`, on `executor`
+  /// (default: a new strand of the manager's executor).
+  Server(HierarchicalToolManager& manager, std::shared_ptr<MessageSink> sink,
+         ServerOptions options = {}, std::optional<executor_type> executor = std::nullopt);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  [[nodiscard]] const executor_type& get_executor() const noexcept;
+
+  /// Handles one incoming message text (one JSON-RPC request, notification or response).
+  /// Answers bad input with the matching JSON-RPC error. Never throws.
+  void handle_message(std::string_view text);
+
+  /// Answers input the transport could not turn into a message (e.g. an over-long line)
+  /// with an error response whose id is null.
+  void reject(int code, std::string_view message, const Json& data = nullptr);
+
+  /// Graceful end: requests already received are finished and answered. Waits up to
+  /// `timeout` for them; then cancels those still running (they are answered with a
+  /// `cancelled` result) and waits for them to end. New requests are refused.
+  [[nodiscard]] asio::awaitable<void> shutdown(std::chrono::milliseconds timeout);
+
+  /// Sends `notifications/message` when `level` reaches the client's threshold, and
+  /// writes the local log. Thread-safe.
+  void log(LogLevel level, std::string_view logger, const Json& data);
+
+  /// Requests received and not answered yet (those running in their own coroutine).
+  [[nodiscard]] std::size_t requests_in_flight() const noexcept;
+  /// The protocol revision agreed by `initialize`; empty before.
+  [[nodiscard]] std::string protocol_version() const;
+  /// True once the client sent `notifications/initialized`.
+  [[nodiscard]] bool initialized() const noexcept;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace mcp
+
+#endif  // MCP_HTM_SERVER_HPP

@@ -1,0 +1,888 @@
+// src/server.cpp -- the MCP protocol layer: JSON-RPC 2.0 dispatching, the meta-tools,
+// cancellation, progress, logging and tool-list change notifications.
+// Copyright (c) 2026 the mcp-htm authors
+// SPDX-License-Identifier: MIT
+#include <mcp/server.hpp>
+
+#include <mcp/detail/json_rpc.hpp>
+#include <mcp/json_schema.hpp>
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace mcp {
+namespace {
+
+constexpr std::array<std::string_view, 8> level_names = {
+    "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
+
+/// JSON-RPC server error (implementation-defined range): the server is shutting down.
+constexpr int server_shutting_down = -32000;
+
+constexpr std::string_view meta_list_categories = "tools_list_categories";
+constexpr std::string_view meta_list_tools = "tools_list_tools";
+constexpr std::string_view meta_get_schema = "tools_get_schema";
+constexpr std::string_view meta_dispatch = "tools_dispatch";
+constexpr std::string_view meta_dispatch_parallel = "tools_dispatch_parallel";
+
+Json name_property(std::string_view what) {
+  return {{"type", "string"},
+          {"minLength", 1},
+          {"maxLength", 128},
+          {"pattern", "^[A-Za-z0-9_.-]+$"},
+          {"description", what}};
+}
+
+Json timeout_property(std::string_view what) {
+  return {{"type", "integer"}, {"minimum", 1}, {"maximum", 86'400'000}, {"description", what}};
+}
+
+/// The five meta-tools of the hierarchical mode, as tools/list shows them.
+Json meta_tool_definitions(std::size_t max_parallel_calls) {
+  const Json category = name_property("Category name, as listed by tools_list_categories.");
+  const Json tool = name_property("Tool name, as listed by tools_list_tools.");
+  const Json params = {{"type", "object"},
+                       {"description",
+                        "Arguments of the tool, matching the inputSchema returned by "
+                        "tools_get_schema. Default: {}."}};
+  Json call_item = {{"type", "object"},
+                    {"properties", {{"category", category}, {"tool", tool}, {"params", params}}},
+                    {"required", {"category", "tool"}},
+                    {"additionalProperties", false}};
+  auto annotations = [](bool read_only) {
+    return Json{{"readOnlyHint", read_only}, {"openWorldHint", !read_only}};
+  };
+  Json tools = Json::array();
+  tools.push_back(
+      {{"name", meta_list_categories},
+       {"title", "List tool categories"},
+       {"description",
+        "List the tool categories (name, description, whether loaded), sorted by name. Start "
+        "here: then list a category's tools with tools_list_tools."},
+       {"inputSchema",
+        {{"type", "object"},
+         {"properties",
+          {{"include_count",
+            {{"type", "boolean"},
+             {"default", false},
+             {"description",
+              "Also give each category's tool_count (loads categories not loaded yet)."}}}}},
+         {"additionalProperties", false}}},
+       {"annotations", annotations(true)}});
+  tools.push_back(
+      {{"name", meta_list_tools},
+       {"title", "List the tools of a category"},
+       {"description",
+        "List the tools of one category: name and one-line description of each, sorted by "
+        "name. Get a tool's full schema with tools_get_schema."},
+       {"inputSchema",
+        {{"type", "object"},
+         {"properties", {{"category", category}}},
+         {"required", {"category"}},
+         {"additionalProperties", false}}},
+       {"annotations", annotations(true)}});
+  tools.push_back({{"name", meta_get_schema},
+                   {"title", "Get a tool's schema"},
+                   {"description",
+                    "Get the full JSON Schema (inputSchema, and outputSchema if any) of one "
+                    "tool, to build the params of tools_dispatch."},
+                   {"inputSchema",
+                    {{"type", "object"},
+                     {"properties", {{"category", category}, {"tool", tool}}},
+                     {"required", {"category", "tool"}},
+                     {"additionalProperties", false}}},
+                   {"annotations", annotations(true)}});
+  tools.push_back(
+      {{"name", meta_dispatch},
+       {"title", "Run a tool"},
+       {"description",
+        "Run one tool of a category with its params. The result has status \"success\" and "
+        "the tool's result, or status \"error\" with error and error_code (category_not_found, "
+        "tool_not_found, invalid_params, tool_error, circuit_open, timeout, cancelled, "
+        "shutting_down, load_failed)."},
+       {"inputSchema",
+        {{"type", "object"},
+         {"properties",
+          {{"category", category},
+           {"tool", tool},
+           {"params", params},
+           {"timeout_ms", timeout_property("Deadline of the call in milliseconds.")}}},
+         {"required", {"category", "tool"}},
+         {"additionalProperties", false}}},
+       {"annotations", annotations(false)}});
+  tools.push_back(
+      {{"name", meta_dispatch_parallel},
+       {"title", "Run many tools concurrently"},
+       {"description",
+        "Run many tool calls concurrently, at most max_concurrent at a time (a sliding "
+        "window). Results come back in call order, one per call. With return_exceptions "
+        "false, the first failure cancels the remaining calls. Reports progress as calls "
+        "complete when the request carries a progress token."},
+       {"inputSchema",
+        {{"type", "object"},
+         {"properties",
+          {{"calls",
+            {{"type", "array"},
+             {"minItems", 1},
+             {"maxItems", max_parallel_calls},
+             {"items", call_item},
+             {"description", "The calls to run: {category, tool, params}."}}},
+           {"max_concurrent",
+            {{"type", "integer"},
+             {"minimum", 1},
+             {"maximum", 1024},
+             {"description", "Most calls running at once. Default: all of them."}}},
+           {"return_exceptions",
+            {{"type", "boolean"},
+             {"default", true},
+             {"description",
+              "True: every call gets its own result, errors included. False: the first "
+              "failure stops the batch."}}},
+           {"timeout_ms", timeout_property("Deadline of the whole batch in milliseconds.")}}},
+         {"required", {"calls"}},
+         {"additionalProperties", false}}},
+       {"annotations", annotations(false)}});
+  return tools;
+}
+
+struct MetaTool {
+  std::string name;
+  JsonSchema schema;
+};
+
+/// A tools/call result whose text content is the JSON and whose structuredContent is
+/// the same JSON object.
+Json structured_result(Json structured, bool is_error) {
+  Json result = Json::object();
+  result["content"] = Json::array(
+      {Json{{"type", "text"},
+            {"text", structured.dump(-1, ' ', false, Json::error_handler_t::replace)}}});
+  result["structuredContent"] = std::move(structured);
+  if (is_error) result["isError"] = true;
+  return result;
+}
+
+/// A tools/call result of a tool called directly (flat mode).
+Json flat_result(DispatchResult& dispatched) {
+  if (!dispatched.ok()) {
+    Json result = Json::object();
+    result["content"] = Json::array({Json{{"type", "text"}, {"text", dispatched.error().message}}});
+    result["structuredContent"] = dispatched.to_json();
+    result["isError"] = true;
+    return result;
+  }
+  Json value = std::move(dispatched).value();
+  // A tool that already returns an MCP CallToolResult is passed through.
+  if (value.is_object()) {
+    auto content = value.find("content");
+    if (content != value.end() && content->is_array()) return value;
+  }
+  Json result = Json::object();
+  std::string text = value.is_string() ? value.get<std::string>()
+                                       : value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  result["content"] = Json::array({Json{{"type", "text"}, {"text", std::move(text)}}});
+  if (value.is_object()) result["structuredContent"] = std::move(value);
+  return result;
+}
+
+/// A JSON-RPC error to answer with instead of a result.
+struct ProtocolError {
+  int code = jsonrpc::invalid_params;
+  std::string message;
+  Json data;
+};
+
+/// The outcome of a request handled in its own coroutine.
+struct Outcome {
+  Json result;                          // when !error
+  std::optional<ProtocolError> error;
+};
+
+Json violations_json(const std::vector<SchemaViolation>& violations) {
+  Json errors = Json::array();
+  for (const auto& v : violations) errors.push_back({{"pointer", v.pointer}, {"reason", v.reason}});
+  return errors;
+}
+
+std::string_view trim(std::string_view text) noexcept {
+  constexpr std::string_view ws = " \t\r\n";
+  const auto first = text.find_first_not_of(ws);
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(ws);
+  return text.substr(first, last - first + 1);
+}
+
+bool valid_id(const Json& id) noexcept { return id.is_string() || id.is_number_integer(); }
+
+std::optional<std::chrono::milliseconds> shortest(std::optional<std::chrono::milliseconds> a,
+                                                  std::optional<std::chrono::milliseconds> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
+}
+
+}  // namespace
+
+std::string_view to_string(LogLevel level) noexcept {
+  const auto i = static_cast<std::size_t>(level);
+  return i < level_names.size() ? level_names[i] : "unknown";
+}
+
+std::optional<LogLevel> parse_log_level(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < level_names.size(); ++i) {
+    if (level_names[i] == name) return static_cast<LogLevel>(i);
+  }
+  return std::nullopt;
+}
+
+struct Server::Impl : std::enable_shared_from_this<Impl> {
+  /// A request answered from its own coroutine; lives on the strand.
+  struct Request {
+    Json id;
+    std::string key;  // id.dump(): distinguishes 1 from "1"
+    asio::cancellation_signal signal;
+    bool cancelled_by_client = false;
+  };
+
+  Impl(HierarchicalToolManager& m, std::shared_ptr<MessageSink> s, ServerOptions o,
+       executor_type ex)
+      : manager(m),
+        sink(std::move(s)),
+        options(std::move(o)),
+        strand(std::move(ex)),
+        client_level(static_cast<int>(options.client_log_level)),
+        drain_timer(strand) {
+    if (options.page_size == 0) options.page_size = 1;
+    if (options.mode == ToolMode::hierarchical) {
+      meta_definitions = meta_tool_definitions(options.max_parallel_calls);
+      for (const auto& def : meta_definitions) {
+        meta_tools.push_back({def["name"].get<std::string>(), JsonSchema(def["inputSchema"])});
+      }
+    }
+  }
+
+  HierarchicalToolManager& manager;
+  std::shared_ptr<MessageSink> sink;
+  ServerOptions options;
+  executor_type strand;
+  std::atomic<int> client_level;
+  std::atomic<int> version_index{-1};
+  std::atomic<bool> is_initialized{false};
+  std::atomic<std::size_t> in_flight_count{0};
+  // Strand-only state.
+  bool closing = false;
+  std::unordered_map<std::string, std::shared_ptr<Request>> in_flight;
+  asio::steady_timer drain_timer;
+  Json meta_definitions = Json::array();
+  std::vector<MetaTool> meta_tools;
+
+  void send(std::string message) { sink->send(std::move(message)); }
+
+  void send_error(const Json& id, int code, std::string_view message, const Json& data = nullptr) {
+    send(jsonrpc::make_error(id, code, message, data));
+  }
+
+  void local_log(LogLevel level, std::string_view text) const {
+    if (options.local_log) options.local_log(level, text);
+  }
+
+  void log(LogLevel level, std::string_view logger, const Json& data) {
+    if (options.local_log) {
+      options.local_log(level, fmt::format("{}: {}", logger,
+                                           data.is_string() ? data.get<std::string>()
+                                                            : data.dump(-1, ' ', false,
+                                                                        Json::error_handler_t::replace)));
+    }
+    if (static_cast<int>(level) >= client_level.load(std::memory_order_relaxed)) {
+      send(jsonrpc::make_notification(
+          "notifications/message", {{"level", to_string(level)}, {"logger", logger}, {"data", data}}));
+    }
+  }
+
+  void categories_changed() {
+    local_log(LogLevel::info, "tool categories changed");
+    if (is_initialized.load(std::memory_order_acquire)) {
+      send(jsonrpc::make_notification("notifications/tools/list_changed"));
+    }
+  }
+
+  // ---- incoming messages ------------------------------------------------------------
+
+  void handle_message(std::string_view text) {
+    try {
+      handle_message_unguarded(text);
+    } catch (const std::exception& e) {
+      local_log(LogLevel::error, fmt::format("internal error handling a message: {}", e.what()));
+      send_error(nullptr, jsonrpc::internal_error, "Internal error", Json{{"detail", e.what()}});
+    }
+  }
+
+  void handle_message_unguarded(std::string_view raw) {
+    const std::string_view text = trim(raw);
+    if (text.empty()) return;  // blank lines are tolerated
+    if (auto scan = jsonrpc::scan_message(text, options.max_json_depth);
+        scan.error != jsonrpc::ScanError::none) {
+      if (scan.error == jsonrpc::ScanError::invalid_utf8) {
+        send_error(nullptr, jsonrpc::parse_error, "Parse error: the message is not valid UTF-8",
+                   Json{{"reason", "invalid_utf8"}, {"offset", scan.offset}});
+      } else {
+        send_error(nullptr, jsonrpc::parse_error,
+                   fmt::format("Parse error: arrays and objects nest deeper than {}",
+                               options.max_json_depth),
+                   Json{{"reason", "too_deep"}, {"offset", scan.offset}});
+      }
+      return;
+    }
+    Json message;
+    try {
+      message = Json::parse(text);
+    } catch (const Json::exception& e) {
+      send_error(nullptr, jsonrpc::parse_error, "Parse error: the message is not valid JSON",
+                 Json{{"reason", "invalid_json"}, {"detail", e.what()}});
+      return;
+    }
+    if (message.is_array()) {
+      send_error(nullptr, jsonrpc::invalid_request,
+                 "Invalid Request: JSON-RPC batches are not supported (MCP 2025-06-18 and later "
+                 "removed them); send one message per line");
+      return;
+    }
+    if (!message.is_object()) {
+      send_error(nullptr, jsonrpc::invalid_request,
+                 "Invalid Request: a JSON-RPC message must be a JSON object");
+      return;
+    }
+    const auto id_it = message.find("id");
+    const bool has_id = id_it != message.end();
+    if (has_id && !valid_id(*id_it)) {
+      send_error(nullptr, jsonrpc::invalid_request,
+                 "Invalid Request: \"id\" must be a string or an integer");
+      return;
+    }
+    const Json id = has_id ? *id_it : Json(nullptr);
+    const auto version = message.find("jsonrpc");
+    if (version == message.end() || !version->is_string() || version->get_ref<const std::string&>() != "2.0") {
+      if (has_id) {
+        send_error(id, jsonrpc::invalid_request, "Invalid Request: \"jsonrpc\" must be \"2.0\"");
+      } else {
+        send_error(nullptr, jsonrpc::invalid_request, "Invalid Request: \"jsonrpc\" must be \"2.0\"");
+      }
+      return;
+    }
+    const auto method_it = message.find("method");
+    if (method_it == message.end()) {
+      if (has_id && (message.contains("result") || message.contains("error"))) {
+        // A response: this server sends no requests, so there is nothing to match it to.
+        local_log(LogLevel::debug, fmt::format("ignoring a response with id {}", id.dump()));
+        return;
+      }
+      send_error(id, jsonrpc::invalid_request, "Invalid Request: \"method\" is missing");
+      return;
+    }
+    if (!method_it->is_string()) {
+      send_error(id, jsonrpc::invalid_request, "Invalid Request: \"method\" must be a string");
+      return;
+    }
+    const std::string& method = method_it->get_ref<const std::string&>();
+    Json params = Json::object();
+    if (auto p = message.find("params"); p != message.end()) {
+      if (p->is_array()) {
+        if (has_id) {
+          send_error(id, jsonrpc::invalid_params,
+                     fmt::format("Invalid params: {} takes named params (an object)", method));
+        }
+        return;
+      }
+      if (!p->is_object()) {
+        if (has_id) {
+          send_error(id, jsonrpc::invalid_request,
+                     "Invalid Request: \"params\" must be an object or an array");
+        }
+        return;
+      }
+      params = std::move(*p);
+    }
+    if (!has_id) {
+      handle_notification(method, params);
+      return;
+    }
+    handle_request(id, method, std::move(params));
+  }
+
+  void handle_notification(const std::string& method, const Json& params) {
+    if (method == "notifications/initialized") {
+      is_initialized.store(true, std::memory_order_release);
+    } else if (method == "notifications/cancelled") {
+      auto rid = params.find("requestId");
+      if (rid == params.end() || !valid_id(*rid)) {
+        local_log(LogLevel::warning, "notifications/cancelled without a valid requestId");
+        return;
+      }
+      auto it = in_flight.find(rid->dump());
+      if (it == in_flight.end()) {
+        local_log(LogLevel::debug,
+                  fmt::format("cancellation of request {}: not in flight (already answered?)",
+                              rid->dump()));
+        return;
+      }
+      std::string reason = "no reason given";
+      if (auto r = params.find("reason"); r != params.end() && r->is_string()) {
+        reason = r->get<std::string>();
+      }
+      local_log(LogLevel::debug, fmt::format("cancelling request {}: {}", rid->dump(), reason));
+      auto request = it->second;  // emit() may run handlers; keep the request alive
+      request->cancelled_by_client = true;
+      request->signal.emit(asio::cancellation_type::all);
+    } else if (method == "notifications/progress" || method == "notifications/roots/list_changed") {
+      // Nothing to do: we make no requests to the client.
+    } else {
+      local_log(LogLevel::debug, fmt::format("ignoring unknown notification {}", method));
+    }
+  }
+
+  void handle_request(const Json& id, const std::string& method, Json params) {
+    if (closing && method != "ping") {
+      send_error(id, server_shutting_down, "Server is shutting down: no new requests");
+      return;
+    }
+    if (method == "ping") {
+      send(jsonrpc::make_result(id, Json::object()));
+    } else if (method == "tools/call") {
+      start_call(id, std::move(params));
+    } else if (method == "tools/list") {
+      list_tools(id, params);
+    } else if (method == "initialize") {
+      initialize(id, params);
+    } else if (method == "logging/setLevel") {
+      auto level = params.find("level");
+      std::optional<LogLevel> parsed;
+      if (level != params.end() && level->is_string()) parsed = parse_log_level(level->get<std::string>());
+      if (!parsed) {
+        send_error(id, jsonrpc::invalid_params,
+                   "Invalid params: \"level\" must be one of debug, info, notice, warning, error, "
+                   "critical, alert, emergency");
+        return;
+      }
+      client_level.store(static_cast<int>(*parsed), std::memory_order_relaxed);
+      send(jsonrpc::make_result(id, Json::object()));
+    } else {
+      send_error(id, jsonrpc::method_not_found, fmt::format("Method not found: {}", method),
+                 Json{{"method", method}});
+    }
+  }
+
+  void initialize(const Json& id, const Json& params) {
+    auto requested = params.find("protocolVersion");
+    if (requested == params.end() || !requested->is_string()) {
+      send_error(id, jsonrpc::invalid_params,
+                 "Invalid params: initialize needs \"protocolVersion\" (a string)");
+      return;
+    }
+    const auto& asked = requested->get_ref<const std::string&>();
+    int index = 0;  // the newest, when we don't know the one asked for
+    for (std::size_t i = 0; i < protocol_versions.size(); ++i) {
+      if (protocol_versions[i] == asked) index = static_cast<int>(i);
+    }
+    version_index.store(index, std::memory_order_relaxed);
+    Json info = {{"name", options.name}, {"version", options.version}};
+    if (!options.title.empty()) info["title"] = options.title;
+    Json result = {{"protocolVersion", protocol_versions[static_cast<std::size_t>(index)]},
+                   {"capabilities", {{"tools", {{"listChanged", true}}}, {"logging", Json::object()}}},
+                   {"serverInfo", std::move(info)}};
+    if (!options.instructions.empty()) result["instructions"] = options.instructions;
+    std::string client = "unknown client";
+    if (auto ci = params.find("clientInfo"); ci != params.end() && ci->is_object()) {
+      client = fmt::format("{} {}", ci->value("name", "?"), ci->value("version", "?"));
+    }
+    local_log(LogLevel::info, fmt::format("initialize from {}: asked {}, agreed {}", client, asked,
+                                          protocol_versions[static_cast<std::size_t>(index)]));
+    send(jsonrpc::make_result(id, result));
+  }
+
+  // ---- tools/list ----------------------------------------------------------------------
+
+  /// One page of `tools` starting at `cursor`; nullopt for an invalid cursor.
+  std::optional<Json> page(const Json& tools, const Json& params) const {
+    std::size_t offset = 0;
+    if (auto c = params.find("cursor"); c != params.end() && !c->is_null()) {
+      if (!c->is_string()) return std::nullopt;
+      const auto& text = c->get_ref<const std::string&>();
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), offset);
+      if (ec != std::errc() || end != text.data() + text.size() || text.empty() ||
+          offset == 0 || offset >= tools.size()) {
+        return std::nullopt;
+      }
+    }
+    const std::size_t last = std::min(tools.size(), offset + options.page_size);
+    Json slice = Json::array();
+    for (std::size_t i = offset; i < last; ++i) slice.push_back(tools[i]);
+    Json result = {{"tools", std::move(slice)}};
+    if (last < tools.size()) result["nextCursor"] = std::to_string(last);
+    return result;
+  }
+
+  void list_tools(const Json& id, const Json& params) {
+    if (options.mode == ToolMode::hierarchical) {
+      auto result = page(meta_definitions, params);
+      if (!result) {
+        send_error(id, jsonrpc::invalid_params, "Invalid params: unknown or expired cursor");
+        return;
+      }
+      send(jsonrpc::make_result(id, *result));
+      return;
+    }
+    // Flat mode loads every category: run it in its own coroutine.
+    spawn(id, [](std::shared_ptr<Impl> self, Json p) -> asio::awaitable<Outcome> {
+      Json tools = co_await self->flat_tools();
+      auto result = self->page(tools, p);
+      if (!result) co_return Outcome{{}, ProtocolError{jsonrpc::invalid_params, "Invalid params: unknown or expired cursor", nullptr}};
+      co_return Outcome{std::move(*result), std::nullopt};
+    }, params);
+  }
+
+  asio::awaitable<Json> flat_tools() {
+    (void)co_await manager.list_categories(true);  // loads every category
+    Json tools = Json::array();
+    for (const auto& name : manager.category_names()) {
+      auto category = manager.loaded_category(name);
+      if (!category) continue;  // its load failed; tools/call reports why
+      for (const auto& tool_name : category->tool_names()) {
+        const Tool* tool = category->find_tool(tool_name);
+        if (tool == nullptr) continue;
+        const ToolSpec& spec = tool->spec();
+        std::string description = spec.description;
+        if (spec.deprecated) {
+          description += fmt::format("\n(deprecated{}{})",
+                                     spec.deprecation_message.empty() ? "" : ": ",
+                                     spec.deprecation_message);
+        }
+        Json def = {{"name", fmt::format("{}.{}", name, tool_name)},
+                    {"description", std::move(description)},
+                    {"inputSchema", spec.input_schema}};
+        if (spec.output_schema) def["outputSchema"] = *spec.output_schema;
+        tools.push_back(std::move(def));
+      }
+    }
+    co_return tools;
+  }
+
+  // ---- tools/call -----------------------------------------------------------------------
+
+  void start_call(const Json& id, Json params) {
+    auto name = params.find("name");
+    if (name == params.end() || !name->is_string()) {
+      send_error(id, jsonrpc::invalid_params, "Invalid params: tools/call needs \"name\" (a string)");
+      return;
+    }
+    auto args = params.find("arguments");
+    if (args != params.end() && !args->is_null() && !args->is_object()) {
+      send_error(id, jsonrpc::invalid_params, "Invalid params: \"arguments\" must be an object");
+      return;
+    }
+    spawn(id, [](std::shared_ptr<Impl> self, Json p) -> asio::awaitable<Outcome> {
+      co_return co_await self->call_tool(std::move(p));
+    }, std::move(params));
+  }
+
+  /// Runs `body(self, params)` in its own cancellable coroutine and answers `id` with its
+  /// outcome (no answer when the client cancelled the request).
+  template <class Body>
+  void spawn(const Json& id, Body body, Json params) {
+    auto request = std::make_shared<Request>();
+    request->id = id;
+    request->key = id.dump();
+    auto [it, inserted] = in_flight.try_emplace(request->key, request);
+    if (!inserted) {
+      send_error(id, jsonrpc::invalid_request,
+                 fmt::format("Invalid Request: id {} is already used by a request in flight",
+                             request->key));
+      return;
+    }
+    in_flight_count.fetch_add(1, std::memory_order_relaxed);
+    auto self = shared_from_this();
+    asio::co_spawn(
+        strand,
+        [](std::shared_ptr<Impl> self, std::shared_ptr<Request> request, Body body,
+           Json params) -> asio::awaitable<void> {
+          Outcome outcome;
+          if (!request->cancelled_by_client) {
+            try {
+              outcome = co_await body(self, std::move(params));
+            } catch (const std::exception& e) {
+              outcome.error = ProtocolError{jsonrpc::internal_error, "Internal error",
+                                            Json{{"detail", e.what()}}};
+            }
+          }
+          self->finish(*request, std::move(outcome));
+        }(self, request, std::move(body), std::move(params)),
+        asio::bind_cancellation_slot(request->signal.slot(),
+                                     [self, request](std::exception_ptr e) {
+                                       if (e) self->finish_after_exception(*request, e);
+                                     }));
+  }
+
+  void finish(Request& request, Outcome outcome) {
+    if (request.cancelled_by_client) {
+      local_log(LogLevel::debug, fmt::format("request {} cancelled: no response", request.key));
+    } else if (outcome.error) {
+      send_error(request.id, outcome.error->code, outcome.error->message, outcome.error->data);
+    } else {
+      send(jsonrpc::make_result(request.id, outcome.result));
+    }
+    retire(request);
+  }
+
+  void finish_after_exception(Request& request, const std::exception_ptr& e) {
+    // Only reached if finish() itself threw (e.g. out of memory): answer if we still can.
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      what = ex.what();
+    } catch (...) {
+    }
+    local_log(LogLevel::error, fmt::format("request {} failed: {}", request.key, what));
+    if (in_flight.contains(request.key)) {
+      send_error(request.id, jsonrpc::internal_error, "Internal error", Json{{"detail", what}});
+      retire(request);
+    }
+  }
+
+  void retire(Request& request) {
+    if (in_flight.erase(request.key) > 0) in_flight_count.fetch_sub(1, std::memory_order_relaxed);
+    if (closing && in_flight.empty()) drain_timer.cancel();
+  }
+
+  void progress(const Json& token, double done, double total, std::string message) {
+    if (token.is_null()) return;
+    send(jsonrpc::make_notification("notifications/progress", {{"progressToken", token},
+                                                                {"progress", done},
+                                                                {"total", total},
+                                                                {"message", std::move(message)}}));
+  }
+
+  std::optional<ProtocolError> check_arguments(std::string_view tool, const Json& args) const {
+    for (const auto& meta : meta_tools) {
+      if (meta.name != tool) continue;
+      auto violations = meta.schema.validate(args);
+      if (violations.empty()) return std::nullopt;
+      std::string first = violations.front().pointer.empty()
+                              ? violations.front().reason
+                              : fmt::format("{}: {}", violations.front().pointer,
+                                            violations.front().reason);
+      return ProtocolError{jsonrpc::invalid_params,
+                           fmt::format("Invalid params: arguments of {} do not match its "
+                                       "inputSchema ({})",
+                                       tool, first),
+                           Json{{"tool", tool}, {"errors", violations_json(violations)}}};
+    }
+    return ProtocolError{
+        jsonrpc::invalid_params, fmt::format("Invalid params: unknown tool '{}'", tool),
+        Json{{"tool", tool},
+             {"available_tools", {meta_list_categories, meta_list_tools, meta_get_schema,
+                                  meta_dispatch, meta_dispatch_parallel}}}};
+  }
+
+  asio::awaitable<Outcome> call_tool(Json params) {
+    std::string name = params["name"].get<std::string>();
+    Json args = Json::object();
+    if (auto a = params.find("arguments"); a != params.end() && a->is_object()) args = std::move(*a);
+    Json token;
+    if (auto meta = params.find("_meta"); meta != params.end() && meta->is_object()) {
+      if (auto t = meta->find("progressToken");
+          t != meta->end() && (t->is_string() || t->is_number_integer())) {
+        token = *t;
+      }
+    }
+    if (options.mode == ToolMode::flat) co_return co_await call_flat(name, std::move(args));
+
+    if (auto error = check_arguments(name, args)) {
+      if (options.argument_errors_as_tool_results && error->data.contains("errors")) {
+        Json shape = {{"status", "error"}, {"error", error->message}, {"error_code", "invalid_params"}};
+        shape.update(error->data);
+        co_return Outcome{structured_result(std::move(shape), true), std::nullopt};
+      }
+      co_return Outcome{{}, std::move(error)};
+    }
+    Json out;
+    if (name == meta_dispatch) {
+      CallOptions call;
+      if (auto t = args.find("timeout_ms"); t != args.end()) call.timeout = std::chrono::milliseconds(t->get<std::int64_t>());
+      call.timeout = shortest(call.timeout, options.call_timeout);
+      Json inner = Json::object();
+      if (auto p = args.find("params"); p != args.end()) inner = std::move(*p);
+      DispatchResult result = co_await manager.dispatch(args["category"].get<std::string>(),
+                                                        args["tool"].get<std::string>(),
+                                                        std::move(inner), call);
+      note_failure(result);
+      out = result.to_json();
+    } else if (name == meta_dispatch_parallel) {
+      out = co_await dispatch_parallel(std::move(args), token);
+    } else if (name == meta_list_categories) {
+      out = co_await manager.list_categories(args.value("include_count", false));
+    } else if (name == meta_list_tools) {
+      out = co_await manager.list_tools(args["category"].get<std::string>());
+    } else {  // meta_get_schema
+      out = co_await manager.get_tool_schema(args["category"].get<std::string>(),
+                                             args["tool"].get<std::string>());
+    }
+    const bool is_error = !out.is_object() || out.value("status", "") != "success";
+    co_return Outcome{structured_result(std::move(out), is_error), std::nullopt};
+  }
+
+  asio::awaitable<Json> dispatch_parallel(Json args, const Json& token) {
+    std::vector<ToolCall> calls;
+    auto& items = args["calls"];
+    calls.reserve(items.size());
+    for (auto& item : items) {
+      ToolCall call;
+      call.category = item["category"].get<std::string>();
+      call.tool = item["tool"].get<std::string>();
+      if (auto p = item.find("params"); p != item.end()) call.params = std::move(*p);
+      calls.push_back(std::move(call));
+    }
+    ParallelOptions parallel;
+    if (auto m = args.find("max_concurrent"); m != args.end()) parallel.max_concurrent = m->get<std::size_t>();
+    parallel.return_exceptions = args.value("return_exceptions", true);
+    if (auto t = args.find("timeout_ms"); t != args.end()) parallel.deadline = std::chrono::milliseconds(t->get<std::int64_t>());
+    parallel.deadline = shortest(parallel.deadline, options.call_timeout);
+    const auto total = static_cast<double>(calls.size());
+    progress(token, 0, total, fmt::format("0 of {} calls done", calls.size()));
+    BatchResult batch = co_await manager.dispatch_parallel(std::move(calls), parallel);
+    for (const auto& r : batch) note_failure(r);
+    progress(token, total, total, fmt::format("{} of {} calls done", batch.size(), batch.size()));
+    co_return batch.to_json();
+  }
+
+  asio::awaitable<Outcome> call_flat(const std::string& name, Json args) {
+    // "category.tool": categories and tools may themselves hold dots, so try each split.
+    for (std::size_t dot = name.find('.'); dot != std::string::npos; dot = name.find('.', dot + 1)) {
+      const std::string_view category(name.data(), dot);
+      if (!manager.has_category(category)) continue;
+      const std::string_view tool(name.data() + dot + 1, name.size() - dot - 1);
+      auto loaded = manager.loaded_category(category);
+      if (loaded && loaded->find_tool(tool) == nullptr) continue;  // maybe a longer category name
+      CallOptions call;
+      call.timeout = options.call_timeout;
+      DispatchResult result =
+          co_await manager.dispatch(std::string(category), std::string(tool), std::move(args), call);
+      note_failure(result);
+      if (!result.ok() && (result.code() == ErrorCode::tool_not_found)) {
+        co_return Outcome{{}, ProtocolError{jsonrpc::invalid_params,
+                                            fmt::format("Invalid params: unknown tool '{}'", name),
+                                            Json{{"tool", name}}}};
+      }
+      co_return Outcome{flat_result(result), std::nullopt};
+    }
+    co_return Outcome{{}, ProtocolError{jsonrpc::invalid_params,
+                                        fmt::format("Invalid params: unknown tool '{}'", name),
+                                        Json{{"tool", name}}}};
+  }
+
+  /// Tells the client's log about failures worth seeing (an open breaker, a tool error).
+  void note_failure(const DispatchResult& result) {
+    if (result.ok()) return;
+    const auto code = result.code();
+    if (code == ErrorCode::circuit_open || code == ErrorCode::tool_error ||
+        code == ErrorCode::load_failed || code == ErrorCode::timeout) {
+      log(code == ErrorCode::circuit_open ? LogLevel::warning : LogLevel::notice, "mcp-htm",
+          Json{{"category", result.category},
+               {"tool", result.tool},
+               {"error_code", to_string(code)},
+               {"error", result.error().message}});
+    }
+  }
+
+  // ---- shutdown ---------------------------------------------------------------------------
+
+  asio::awaitable<void> shutdown(std::chrono::milliseconds timeout) {
+    closing = true;
+    if (!in_flight.empty()) {
+      local_log(LogLevel::info,
+                fmt::format("shutting down: waiting up to {} ms for {} request(s) in flight",
+                            timeout.count(), in_flight.size()));
+      std::error_code ec;
+      drain_timer.expires_after(timeout);
+      co_await drain_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!in_flight.empty()) {
+      local_log(LogLevel::warning,
+                fmt::format("shutdown timeout: cancelling {} request(s) still running", in_flight.size()));
+      std::vector<std::shared_ptr<Request>> running;
+      for (auto& [key, request] : in_flight) running.push_back(request);
+      for (auto& request : running) request->signal.emit(asio::cancellation_type::all);
+      std::error_code ec;
+      drain_timer.expires_after(std::chrono::seconds(5));
+      if (!in_flight.empty()) {
+        co_await drain_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      if (!in_flight.empty()) {
+        local_log(LogLevel::error, fmt::format("{} request(s) ignored cancellation; giving up on them",
+                                               in_flight.size()));
+      }
+    }
+  }
+};
+
+Server::Server(HierarchicalToolManager& manager, std::shared_ptr<MessageSink> sink,
+               ServerOptions options, std::optional<executor_type> executor)
+    : impl_(std::make_shared<Impl>(manager, std::move(sink), std::move(options),
+                                   executor ? std::move(*executor)
+                                            : asio::make_strand(manager.get_executor()))) {
+  if (!impl_->sink) throw std::invalid_argument("mcp::Server needs a MessageSink");
+  std::weak_ptr<Impl> weak = impl_;
+  manager.on_categories_changed([weak] {
+    if (auto impl = weak.lock()) impl->categories_changed();
+  });
+}
+
+Server::~Server() = default;
+
+const Server::executor_type& Server::get_executor() const noexcept { return impl_->strand; }
+
+void Server::handle_message(std::string_view text) { impl_->handle_message(text); }
+
+void Server::reject(int code, std::string_view message, const Json& data) {
+  impl_->send_error(nullptr, code, message, data);
+}
+
+asio::awaitable<void> Server::shutdown(std::chrono::milliseconds timeout) {
+  auto impl = impl_;  // keep alive across the suspension
+  co_await impl->shutdown(timeout);
+}
+
+void Server::log(LogLevel level, std::string_view logger, const Json& data) {
+  impl_->log(level, logger, data);
+}
+
+std::size_t Server::requests_in_flight() const noexcept {
+  return impl_->in_flight_count.load(std::memory_order_relaxed);
+}
+
+std::string Server::protocol_version() const {
+  const int i = impl_->version_index.load(std::memory_order_relaxed);
+  return i < 0 ? std::string() : std::string(protocol_versions[static_cast<std::size_t>(i)]);
+}
+
+bool Server::initialized() const noexcept {
+  return impl_->is_initialized.load(std::memory_order_acquire);
+}
+
+}  // namespace mcp
