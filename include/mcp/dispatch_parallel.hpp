@@ -1,0 +1,67 @@
+// mcp/dispatch_parallel.hpp -- calls, options and results of a parallel dispatch.
+// Copyright (c) 2026 the mcp-htm authors
+// SPDX-License-Identifier: MIT
+#ifndef MCP_HTM_DISPATCH_PARALLEL_HPP
+#define MCP_HTM_DISPATCH_PARALLEL_HPP
+
+#include <mcp/dispatch_result.hpp>
+#include <mcp/json.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mcp {
+
+/// One call of a tool: what `tools_dispatch` and each item of `tools_dispatch_parallel` carry.
+struct ToolCall {
+  std::string category;
+  std::string tool;
+  Json params = Json::object();
+};
+
+/// Options of a single dispatch.
+struct CallOptions {
+  /// Deadline of this call (coroutine tools only; the shortest of this, the tool's and
+  /// the manager's default applies). Expiry cancels the tool and gives ErrorCode::timeout.
+  std::optional<std::chrono::milliseconds> timeout;
+};
+
+/// Options of HierarchicalToolManager::dispatch_parallel.
+struct ParallelOptions {
+  /// At most this many calls in flight: a sliding window (a new call starts the moment
+  /// any running call ends). Empty: unbounded. 0 is refused (std::invalid_argument).
+  std::optional<std::size_t> max_concurrent;
+  /// True: every slot holds its own result, errors included. False: the first failing
+  /// call cancels the calls not yet started and those in flight.
+  bool return_exceptions = true;
+  /// Deadline of the whole batch: calls still running are cancelled and read `timeout`,
+  /// calls not yet started read `timeout` too.
+  std::optional<std::chrono::milliseconds> deadline;
+};
+
+/// The results of dispatch_parallel: one DispatchResult per call, in call order.
+struct BatchResult {
+  std::vector<DispatchResult> results;
+  /// Index of the first call to fail, in completion order (empty when none failed).
+  /// With return_exceptions = false, the error that stopped the batch.
+  std::optional<std::size_t> first_error;
+  /// True when return_exceptions = false and a failure stopped the batch.
+  bool stopped = false;
+
+  [[nodiscard]] std::size_t size() const noexcept { return results.size(); }
+  [[nodiscard]] const DispatchResult& operator[](std::size_t i) const { return results[i]; }
+  [[nodiscard]] auto begin() const noexcept { return results.begin(); }
+  [[nodiscard]] auto end() const noexcept { return results.end(); }
+  [[nodiscard]] std::size_t succeeded() const noexcept;
+
+  /// `{"status": "success", "results": [...], "total", "succeeded", "failed"}`; when the
+  /// batch was stopped, `"status": "error"` with the first error's message and code.
+  [[nodiscard]] Json to_json() const;
+};
+
+}  // namespace mcp
+
+#endif  // MCP_HTM_DISPATCH_PARALLEL_HPP

@@ -1,0 +1,158 @@
+// mcp/hierarchical_tool_manager.hpp -- the registry and dispatcher of tool categories.
+// Copyright (c) 2026 the mcp-htm authors
+// SPDX-License-Identifier: MIT
+#ifndef MCP_HTM_HIERARCHICAL_TOOL_MANAGER_HPP
+#define MCP_HTM_HIERARCHICAL_TOOL_MANAGER_HPP
+
+#include <mcp/circuit_breaker.hpp>
+#include <mcp/dispatch_parallel.hpp>
+#include <mcp/dispatch_result.hpp>
+#include <mcp/json.hpp>
+#include <mcp/tool_category.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mcp {
+
+/// Creates a category on first use, without waiting.
+using CategoryLoader = std::function<std::shared_ptr<ToolCategory>()>;
+/// Creates a category on first use, asynchronously (e.g. by starting another process).
+using AsyncCategoryLoader = std::function<asio::awaitable<std::shared_ptr<ToolCategory>>()>;
+
+/// Options of a HierarchicalToolManager.
+struct ManagerOptions {
+  CircuitBreakerOptions breaker;  ///< options of every category's breaker
+  BreakerClock breaker_clock;     ///< empty: the breaker's default clock
+  /// Deadline of every coroutine tool call unless a shorter one applies.
+  std::optional<std::chrono::milliseconds> default_timeout;
+};
+
+/// What graceful_shutdown() achieved.
+struct ShutdownReport {
+  bool completed = false;       ///< every call in flight finished before the timeout
+  std::size_t drained = 0;      ///< calls that finished while shutdown waited
+  std::size_t still_running = 0;  ///< calls in flight when the timeout expired
+};
+
+/// The registry of tool categories and the dispatcher of their tools.
+/**
+ * Each category has its own CircuitBreaker. Categories registered lazily are created
+ * on first use; exactly one load runs however many coroutines ask at once, the others
+ * suspend (never block a thread) until it ends. A failed load poisons nothing: the next
+ * access retries.
+ *
+ * @par Thread safety
+ * Every member function may be called concurrently from any thread. Coroutines run on
+ * the executor given at construction (which may be a multi-threaded io_context).
+ * Registration may happen while calls are running.
+ *
+ * @par Cancellation
+ * The coroutines honour Asio cancellation (terminal): a cancelled dispatch cancels the
+ * tool's coroutine and reads ErrorCode::cancelled; a cancelled dispatch_parallel cancels
+ * every call of the batch and returns once they have all ended.
+ *
+ * @par Example
+ * @code
+ * mcp::HierarchicalToolManager manager(io.get_executor());
+ * manager.register_category(std::make_shared<MathCategory>());
+ * manager.lazy_register_category("search", [] { return std::make_shared<SearchCategory>(); },
+ *                                "Full-text search");
+ * mcp::DispatchResult r = co_await manager.dispatch("math", "add", {{"a", 1}, {"b", 2}});
+ * @endcode
+ */
+class HierarchicalToolManager {
+ public:
+  using executor_type = asio::any_io_executor;
+
+  explicit HierarchicalToolManager(executor_type executor, ManagerOptions options = {});
+  ~HierarchicalToolManager();
+  HierarchicalToolManager(const HierarchicalToolManager&) = delete;
+  HierarchicalToolManager& operator=(const HierarchicalToolManager&) = delete;
+
+  [[nodiscard]] const executor_type& get_executor() const noexcept;
+
+  /// Registers a ready category. Throws std::invalid_argument if the name is taken.
+  void register_category(std::shared_ptr<ToolCategory> category);
+
+  /// Registers a category created by `loader` on first use. The loaded category's name
+  /// must equal `name` (else the load fails). Throws std::invalid_argument if taken.
+  void lazy_register_category(std::string name, CategoryLoader loader,
+                              std::string description = {});
+  /// Same, with a coroutine loader.
+  void lazy_register_category(std::string name, AsyncCategoryLoader loader,
+                              std::string description = {});
+
+  /// Called (outside any lock) after each registration, e.g. to send an MCP
+  /// `notifications/tools/list_changed`.
+  void on_categories_changed(std::function<void()> callback);
+
+  /// `{"status": "success", "categories": [{"name", "description", "loaded"[, "tool_count"]}],
+  /// "count"}`, sorted by name. Only `include_count` loads unloaded categories.
+  [[nodiscard]] asio::awaitable<Json> list_categories(bool include_count = false);
+
+  /// `{"status": "success", "category", "tools": [{"name", "description"}], "count"}`,
+  /// sorted; or the error shape with `available_categories` / the load error.
+  [[nodiscard]] asio::awaitable<Json> list_tools(std::string category);
+
+  /// `{"status": "success", "category", "tool", "schema": {...}}` (cached); or the error
+  /// shape with `available_categories` / `available_tools`.
+  [[nodiscard]] asio::awaitable<Json> get_tool_schema(std::string category, std::string tool);
+
+  /// Runs one tool: lookup, lazy load, argument validation, circuit breaker, handler
+  /// (with its deadline). Never throws for expected failures: see DispatchResult.
+  [[nodiscard]] asio::awaitable<DispatchResult> dispatch(std::string category, std::string tool,
+                                                         Json params = Json::object(),
+                                                         CallOptions options = {});
+
+  /// Runs many calls concurrently; results in call order.
+  /**
+   * - Synchronous tools of loaded categories run inline on the awaiting coroutine's
+   *   thread (no coroutine frame, no hop). Coroutine tools and lazy loads run on
+   *   workers, each on its own strand of the manager's executor, so a multi-threaded
+   *   pool spreads them over its threads. A new worker starts whenever a thread is idle
+   *   and calls are waiting, up to `max_concurrent`; each worker takes the next call the
+   *   moment its current call ends (a sliding window).
+   * - One call's failure is that slot's error; it does not stop the others unless
+   *   `return_exceptions` is false.
+   * - Cancelling the awaiting coroutine cancels every call in flight (they read
+   *   `cancelled`) and starts no more; the coroutine resumes once all have ended.
+   * - Throws std::invalid_argument for `max_concurrent == 0`.
+   */
+  [[nodiscard]] asio::awaitable<BatchResult> dispatch_parallel(std::vector<ToolCall> calls,
+                                                               ParallelOptions options = {});
+
+  /// Stops admitting calls (they read `shutting_down` at once) and waits, without
+  /// blocking a thread, for the calls in flight, up to `timeout`.
+  [[nodiscard]] asio::awaitable<ShutdownReport> graceful_shutdown(
+      std::chrono::milliseconds timeout);
+
+  [[nodiscard]] bool is_shutting_down() const noexcept;
+  /// Calls admitted and not yet finished.
+  [[nodiscard]] std::size_t calls_in_flight() const noexcept;
+
+  /// Names of every registered category, sorted.
+  [[nodiscard]] std::vector<std::string> category_names() const;
+  [[nodiscard]] bool has_category(std::string_view name) const;
+  /// The loaded category, or nullptr when unknown or not loaded yet.
+  [[nodiscard]] std::shared_ptr<ToolCategory> loaded_category(std::string_view name) const;
+  /// The category's breaker, or nullptr for an unknown category.
+  [[nodiscard]] CircuitBreaker* breaker(std::string_view category) const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace mcp
+
+#endif  // MCP_HTM_HIERARCHICAL_TOOL_MANAGER_HPP

@@ -1,0 +1,17 @@
+// mcp/htm.hpp -- convenience header: every public header of mcp-htm.
+// Copyright (c) 2026 the mcp-htm authors
+// SPDX-License-Identifier: MIT
+#ifndef MCP_HTM_HTM_HPP
+#define MCP_HTM_HTM_HPP
+
+#include <mcp/circuit_breaker.hpp>
+#include <mcp/config.hpp>
+#include <mcp/dispatch_parallel.hpp>
+#include <mcp/dispatch_result.hpp>
+#include <mcp/error.hpp>
+#include <mcp/hierarchical_tool_manager.hpp>
+#include <mcp/json.hpp>
+#include <mcp/json_schema.hpp>
+#include <mcp/tool_category.hpp>
+
+#endif  // MCP_HTM_HTM_HPP

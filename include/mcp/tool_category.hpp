@@ -1,0 +1,228 @@
+// mcp/tool_category.hpp -- the base class users derive from to write their tools.
+// Copyright (c) 2026 the mcp-htm authors
+// SPDX-License-Identifier: MIT
+#ifndef MCP_HTM_TOOL_CATEGORY_HPP
+#define MCP_HTM_TOOL_CATEGORY_HPP
+
+#include <mcp/json.hpp>
+#include <mcp/json_schema.hpp>
+
+#include <asio/awaitable.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+namespace mcp {
+
+/// A handler for work that does not wait: called inline, no coroutine frame, no hop.
+using SyncToolHandler = std::function<Json(Json args)>;
+/// A handler for work that waits on I/O or timers; cancelled through Asio cancellation.
+using AsyncToolHandler = std::function<asio::awaitable<Json>(Json args)>;
+
+/// The description of one tool, as a client sees it.
+/**
+ * Built with a constructor and chainable setters rather than designated initializers,
+ * because GCC 12 warns (-Wmissing-field-initializers) on every partial designated
+ * initializer, which would put warnings into host builds.
+ * @code
+ * mcp::ToolSpec("search", "Full-text search")
+ *     .with_input_schema({{"type", "object"}, {"required", {"query"}}})
+ *     .with_timeout(std::chrono::seconds(5));
+ * @endcode
+ */
+struct ToolSpec {
+  ToolSpec(std::string tool_name, std::string tool_description,
+           Json tool_input_schema = Json{{"type", "object"}})
+      : name(std::move(tool_name)),
+        description(std::move(tool_description)),
+        input_schema(std::move(tool_input_schema)) {}
+
+  ToolSpec& with_input_schema(Json schema) & {
+    input_schema = std::move(schema);
+    return *this;
+  }
+  ToolSpec&& with_input_schema(Json schema) && { return std::move(with_input_schema(std::move(schema))); }
+  ToolSpec& with_output_schema(Json schema) & {
+    output_schema = std::move(schema);
+    return *this;
+  }
+  ToolSpec&& with_output_schema(Json schema) && { return std::move(with_output_schema(std::move(schema))); }
+  ToolSpec& with_timeout(std::chrono::milliseconds limit) & {
+    timeout = limit;
+    return *this;
+  }
+  ToolSpec&& with_timeout(std::chrono::milliseconds limit) && { return std::move(with_timeout(limit)); }
+  ToolSpec& mark_deprecated(std::string message = {}) & {
+    deprecated = true;
+    deprecation_message = std::move(message);
+    return *this;
+  }
+  ToolSpec&& mark_deprecated(std::string message = {}) && {
+    return std::move(mark_deprecated(std::move(message)));
+  }
+
+  std::string name;         ///< unique in its category; [A-Za-z0-9_.-], 1-128 chars
+  std::string description;  ///< the first line is the summary list_tools() shows
+  Json input_schema;        ///< JSON Schema of the arguments; default {"type": "object"}
+  std::optional<Json> output_schema;  ///< JSON Schema of the result, if any
+  bool deprecated = false;            ///< still runs; results carry a warning
+  std::string deprecation_message;    ///< e.g. "use 'search_v2'"
+  /// Deadline of one call of a coroutine tool; the manager's and the call's own
+  /// timeouts also apply, the shortest wins. Synchronous tools cannot be interrupted.
+  std::optional<std::chrono::milliseconds> timeout;
+};
+
+/// A registered tool: its spec, its compiled input schema and its handler. Immutable.
+class Tool {
+ public:
+  Tool(ToolSpec spec, SyncToolHandler handler);
+  Tool(ToolSpec spec, AsyncToolHandler handler);
+
+  [[nodiscard]] const ToolSpec& spec() const noexcept { return spec_; }
+  [[nodiscard]] const std::string& name() const noexcept { return spec_.name; }
+  /// True for coroutine handlers (which the manager schedules), false for plain ones.
+  [[nodiscard]] bool is_async() const noexcept { return static_cast<bool>(async_handler_); }
+  [[nodiscard]] const JsonSchema& input_schema() const noexcept { return input_schema_; }
+  [[nodiscard]] const SyncToolHandler& sync_handler() const noexcept { return sync_handler_; }
+  [[nodiscard]] const AsyncToolHandler& async_handler() const noexcept { return async_handler_; }
+
+ private:
+  ToolSpec spec_;
+  JsonSchema input_schema_;
+  SyncToolHandler sync_handler_;
+  AsyncToolHandler async_handler_;
+};
+
+/// A tool's name and the first line of its description (at most 100 characters).
+struct ToolSummary {
+  std::string name;
+  std::string description;
+};
+
+/// Counters of a category's schema cache.
+struct SchemaCacheStats {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::size_t size = 0;  ///< schemas currently cached
+};
+
+namespace detail {
+template <class T>
+struct is_json_awaitable : std::false_type {};
+template <class E>
+struct is_json_awaitable<asio::awaitable<Json, E>> : std::true_type {};
+
+struct string_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view text) const noexcept {
+    return std::hash<std::string_view>{}(text);
+  }
+};
+}  // namespace detail
+
+/// A named group of tools. Derive from it and add your tools in the constructor.
+/**
+ * @par Thread safety
+ * add_tool() is for set-up, before the category is handed to a manager. Everything
+ * else may be called concurrently.
+ *
+ * @par Example
+ * @code
+ * class MathCategory : public mcp::ToolCategory {
+ *  public:
+ *   MathCategory() : ToolCategory("math", "Arithmetic on numbers") {
+ *     add_tool(mcp::ToolSpec("add", "Add two numbers",
+ *                            {{"type", "object"}, {"required", {"a", "b"}}}),
+ *              [](mcp::Json args) { return args["a"].get<double>() + args["b"].get<double>(); });
+ *     add_tool(mcp::ToolSpec("wait", "Wait, then answer"),
+ *              [](mcp::Json args) -> asio::awaitable<mcp::Json> { co_return "done"; });
+ *   }
+ * };
+ * @endcode
+ */
+class ToolCategory {
+ public:
+  /// Throws std::invalid_argument when the name is empty or holds characters other
+  /// than [A-Za-z0-9_.-].
+  ToolCategory(std::string name, std::string description);
+  virtual ~ToolCategory();
+  ToolCategory(const ToolCategory&) = delete;
+  ToolCategory& operator=(const ToolCategory&) = delete;
+
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  [[nodiscard]] const std::string& description() const noexcept { return description_; }
+
+  /// Adds a tool. `handler` is callable with a Json and returns either something
+  /// convertible to Json (a synchronous tool) or `asio::awaitable<Json>` (a coroutine
+  /// tool). Throws std::invalid_argument for a bad or duplicate name and SchemaError
+  /// for an invalid input schema.
+  template <class F>
+  const Tool& add_tool(ToolSpec spec, F&& handler) {
+    using R = std::invoke_result_t<F&, Json>;
+    if constexpr (detail::is_json_awaitable<R>::value) {
+      return add(std::make_unique<Tool>(std::move(spec), AsyncToolHandler(std::forward<F>(handler))));
+    } else {
+      static_assert(std::is_constructible_v<Json, R>,
+                    "a tool handler returns a Json-convertible value or asio::awaitable<Json>");
+      if constexpr (std::is_same_v<R, Json>) {
+        return add(std::make_unique<Tool>(std::move(spec), SyncToolHandler(std::forward<F>(handler))));
+      } else {
+        return add(std::make_unique<Tool>(
+            std::move(spec), SyncToolHandler([h = std::forward<F>(handler)](Json args) mutable {
+              return Json(h(std::move(args)));
+            })));
+      }
+    }
+  }
+
+  /// The tool of that name, or nullptr.
+  [[nodiscard]] const Tool* find_tool(std::string_view name) const noexcept {
+    auto it = by_name_.find(name);
+    return it == by_name_.end() ? nullptr : it->second;
+  }
+
+  /// Every tool's name and summary, sorted by name.
+  [[nodiscard]] std::vector<ToolSummary> list_tools() const;
+  /// Every tool's name, sorted.
+  [[nodiscard]] std::vector<std::string> tool_names() const;
+  [[nodiscard]] std::size_t tool_count() const noexcept { return tools_.size(); }
+
+  /// The full schema of a tool (`name`, `description`, `inputSchema`, and
+  /// `outputSchema`, `deprecated`, `deprecationMessage`, `timeoutMs` when set), built on
+  /// first request and cached; nullptr for an unknown tool.
+  [[nodiscard]] std::shared_ptr<const Json> schema(std::string_view tool) const;
+  [[nodiscard]] SchemaCacheStats schema_cache_stats() const;
+  void clear_schema_cache();
+
+  /// The first line of `description`, cut at `max_chars` code points ("..." appended).
+  [[nodiscard]] static std::string summary_of(std::string_view description,
+                                              std::size_t max_chars = 100);
+
+ private:
+  const Tool& add(std::unique_ptr<Tool> tool);
+
+  std::string name_;
+  std::string description_;
+  std::vector<std::unique_ptr<Tool>> tools_;  // sorted by name
+  std::unordered_map<std::string, const Tool*, detail::string_hash, std::equal_to<>> by_name_;
+  mutable std::mutex schema_mutex_;  // guards schema_cache_
+  mutable std::unordered_map<std::string, std::shared_ptr<const Json>, detail::string_hash,
+                             std::equal_to<>>
+      schema_cache_;
+  mutable std::atomic<std::uint64_t> schema_hits_{0};
+  mutable std::atomic<std::uint64_t> schema_misses_{0};
+};
+
+}  // namespace mcp
+
+#endif  // MCP_HTM_TOOL_CATEGORY_HPP

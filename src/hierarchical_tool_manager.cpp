@@ -1,0 +1,899 @@
+// src/hierarchical_tool_manager.cpp -- registry, lazy loading, dispatch, shutdown.
+// Copyright (c) 2026 the mcp-htm authors
+// SPDX-License-Identifier: MIT
+#include <mcp/hierarchical_tool_manager.hpp>
+
+#include <mcp/detail/identifier.hpp>
+#include <mcp/detail/pending_handler.hpp>
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/async_result.hpp>
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <stdexcept>
+#include <variant>
+
+namespace mcp {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+
+std::string describe_exception(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+// One registered category: its breaker and its (possibly not yet loaded) object.
+struct Slot {
+  Slot(std::string n, std::string d, const ManagerOptions& options)
+      : name(std::move(n)),
+        description(std::move(d)),
+        hash(std::hash<std::string_view>{}(name)),
+        breaker(name, options.breaker, options.breaker_clock) {}
+
+  const std::string name;
+  const std::string description;
+  const std::size_t hash;
+  CircuitBreaker breaker;
+  std::atomic<ToolCategory*> ready{nullptr};  // set once, when loaded
+
+  std::mutex mutex;                       // guards the fields below
+  std::shared_ptr<ToolCategory> category;  // owns *ready
+  CategoryLoader loader;
+  AsyncCategoryLoader async_loader;
+  bool loading = false;                   // a load is running
+  std::string last_error;                 // of the last failed load
+  std::vector<detail::PendingHandler<std::string>> waiters;  // of the running load
+};
+
+// An immutable snapshot of the registry: sorted slots plus an open-addressing index.
+// Snapshots are published atomically and never freed before the manager, so lookups
+// take no lock and no reference count.
+struct Registry {
+  std::vector<Slot*> sorted;
+  std::vector<std::uint32_t> index;  // 0: empty, else position in `sorted` + 1
+
+  static std::unique_ptr<const Registry> with(const Registry* previous, Slot* added) {
+    auto next = std::make_unique<Registry>();
+    if (previous != nullptr) next->sorted = previous->sorted;
+    auto pos = std::lower_bound(next->sorted.begin(), next->sorted.end(), added->name,
+                                [](const Slot* s, const std::string& n) { return s->name < n; });
+    next->sorted.insert(pos, added);
+    std::size_t capacity = 8;
+    while (capacity < next->sorted.size() * 2) capacity *= 2;
+    next->index.assign(capacity, 0);
+    for (std::size_t i = 0; i < next->sorted.size(); ++i) {
+      std::size_t h = next->sorted[i]->hash & (capacity - 1);
+      while (next->index[h] != 0) h = (h + 1) & (capacity - 1);
+      next->index[h] = static_cast<std::uint32_t>(i + 1);
+    }
+    return next;
+  }
+
+  Slot* find(std::string_view name) const noexcept {
+    const std::size_t mask = index.size() - 1;
+    for (std::size_t h = std::hash<std::string_view>{}(name) & mask;; h = (h + 1) & mask) {
+      const std::uint32_t at = index[h];
+      if (at == 0) return nullptr;
+      if (sorted[at - 1]->name == name) return sorted[at - 1];
+    }
+  }
+};
+
+template <class Signature, class Initiation>
+auto async_wait_for(Initiation initiation) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, Signature>(std::move(initiation),
+                                                                         asio::use_awaitable);
+}
+
+}  // namespace
+
+struct HierarchicalToolManager::Impl {
+  Impl(executor_type ex, ManagerOptions opts)
+      : executor(std::move(ex)), options(std::move(opts)), shutdown_strand(executor) {}
+
+  executor_type executor;
+  const ManagerOptions options;
+
+  std::mutex registry_mutex;  // serialises registration; guards the three below
+  std::vector<std::unique_ptr<Slot>> slots;
+  std::vector<std::unique_ptr<const Registry>> snapshots;
+  std::function<void()> on_changed;
+  std::atomic<const Registry*> registry{nullptr};
+
+  std::atomic<std::uint64_t> next_request_id{1};
+  std::atomic<std::size_t> in_flight{0};
+  std::atomic<bool> shutting_down{false};
+  asio::strand<executor_type> shutdown_strand;
+  std::vector<asio::steady_timer*> shutdown_waiters;  // touched on shutdown_strand only
+
+  // ---- registry -------------------------------------------------------------------
+
+  Slot* find_slot(std::string_view name) const noexcept {
+    const Registry* reg = registry.load(std::memory_order_acquire);
+    return reg == nullptr ? nullptr : reg->find(name);
+  }
+
+  std::vector<std::string> names() const {
+    std::vector<std::string> out;
+    if (const Registry* reg = registry.load(std::memory_order_acquire)) {
+      out.reserve(reg->sorted.size());
+      for (const Slot* s : reg->sorted) out.push_back(s->name);
+    }
+    return out;
+  }
+
+  // Publishes a fully set-up slot; the change callback runs outside the lock.
+  void add_slot(std::unique_ptr<Slot> slot) {
+    std::function<void()> callback;
+    {
+      std::lock_guard lock(registry_mutex);
+      if (find_slot(slot->name) != nullptr) {
+        throw std::invalid_argument(
+            fmt::format("category '{}' is already registered", slot->name));
+      }
+      snapshots.push_back(Registry::with(registry.load(std::memory_order_relaxed), slot.get()));
+      slots.push_back(std::move(slot));
+      registry.store(snapshots.back().get(), std::memory_order_release);
+      callback = on_changed;
+    }
+    if (callback) callback();
+  }
+
+  std::unique_ptr<Slot> make_slot(std::string name, std::string description) const {
+    detail::check_identifier("category", name);
+    return std::make_unique<Slot>(std::move(name), std::move(description), options);
+  }
+
+  // ---- error shapes -----------------------------------------------------------------
+
+  void category_not_found(const std::string& category, DispatchResult& out) const {
+    auto available = names();
+    out.set_error(ErrorCode::category_not_found,
+                  fmt::format("category '{}' not found; available categories: {}", category,
+                              available.empty() ? "(none)" : fmt::format("{}", fmt::join(available, ", "))),
+                  Json{{"available_categories", std::move(available)}});
+  }
+
+  static void tool_not_found(const ToolCategory& category, const std::string& tool,
+                             DispatchResult& out) {
+    auto available = category.tool_names();
+    out.set_error(ErrorCode::tool_not_found,
+                  fmt::format("tool '{}' not found in category '{}'; available tools: {}", tool,
+                              category.name(),
+                              available.empty() ? "(none)" : fmt::format("{}", fmt::join(available, ", "))),
+                  Json{{"available_tools", std::move(available)}});
+  }
+
+  static void load_failed(const Slot& slot, const std::string& error, DispatchResult& out) {
+    out.set_error(ErrorCode::load_failed,
+                  fmt::format("loading category '{}' failed: {}; the next access retries the load",
+                              slot.name, error));
+  }
+
+  // ---- lazy loading -------------------------------------------------------------------
+
+  // Loads the slot's category once; concurrent callers suspend until that load ends.
+  // Returns "" when loaded, else the load's error.
+  asio::awaitable<std::string> ensure_loaded(Slot& slot) {
+    bool load_here = false;
+    {
+      std::lock_guard lock(slot.mutex);
+      if (slot.ready.load(std::memory_order_acquire) == nullptr && !slot.loading) {
+        slot.loading = true;
+        load_here = true;
+      }
+    }
+    if (slot.ready.load(std::memory_order_acquire) != nullptr) co_return std::string();
+    if (!load_here) {
+      co_return co_await async_wait_for<void(std::string)>([&slot](auto handler) {
+        std::unique_lock lock(slot.mutex);
+        if (slot.loading) {
+          slot.waiters.emplace_back(std::move(handler));
+          return;
+        }
+        std::string outcome = slot.ready.load(std::memory_order_acquire) ? "" : slot.last_error;
+        lock.unlock();
+        detail::PendingHandler<std::string>(std::move(handler)).complete(std::move(outcome));
+      });
+    }
+
+    std::shared_ptr<ToolCategory> loaded;
+    std::string error;
+    try {
+      // Not a conditional expression: GCC 12 miscompiles co_await inside ?: (it ran
+      // the empty branch's std::function).
+      if (slot.async_loader) {
+        loaded = co_await slot.async_loader();
+      } else {
+        loaded = slot.loader();
+      }
+      if (!loaded) {
+        error = "the loader returned no category";
+      } else if (loaded->name() != slot.name) {
+        error = fmt::format("the loader returned category '{}' instead of '{}'", loaded->name(),
+                            slot.name);
+      }
+    } catch (...) {
+      error = describe_exception(std::current_exception());
+    }
+    std::vector<detail::PendingHandler<std::string>> waiters;
+    {
+      std::lock_guard lock(slot.mutex);
+      if (error.empty()) {
+        slot.category = std::move(loaded);
+        slot.ready.store(slot.category.get(), std::memory_order_release);
+      } else {
+        slot.last_error = error;
+      }
+      slot.loading = false;
+      waiters.swap(slot.waiters);
+    }
+    for (auto& waiter : waiters) waiter.complete(error);
+    co_return error;
+  }
+
+  // ---- one call -------------------------------------------------------------------------
+
+  // Argument check and breaker admission; false when `out` already holds the error.
+  static bool admit(Slot& slot, const Tool& tool, const Json& params, Admission& admission,
+                    DispatchResult& out) {
+    if (!tool.input_schema().accepts(params)) {
+      auto violations = tool.input_schema().validate(params);
+      Json errors = Json::array();
+      std::string summary;
+      for (const auto& v : violations) {
+        errors.push_back({{"pointer", v.pointer}, {"reason", v.reason}});
+        summary += fmt::format("{}{}: {}", summary.empty() ? "" : "; ",
+                               v.pointer.empty() ? "(root)" : v.pointer, v.reason);
+      }
+      out.set_error(ErrorCode::invalid_params,
+                    fmt::format("invalid arguments for tool '{}.{}': {}", slot.name, tool.name(),
+                                summary),
+                    Json{{"errors", std::move(errors)}});
+      return false;
+    }
+    admission = slot.breaker.try_acquire();
+    if (!admission) {
+      const auto retry_ms = std::chrono::duration_cast<std::chrono::milliseconds>(admission.retry_after);
+      out.set_error(ErrorCode::circuit_open,
+                    fmt::format("circuit breaker of category '{}' is open after repeated failures; "
+                                "retry in {:.1f} s",
+                                slot.name, static_cast<double>(retry_ms.count()) / 1000.0),
+                    Json{{"retry_after_ms", retry_ms.count()}});
+      return false;
+    }
+    return true;
+  }
+
+  static void run_sync(Slot& slot, const Tool& tool, const Admission& admission, Json&& params,
+                       DispatchResult& out) {
+    CallReport report;
+    try {
+      Json value = tool.sync_handler()(std::move(params));
+      report.result = &value;
+      slot.breaker.record(admission, slot.breaker.classify(report));
+      out.set_value(std::move(value));
+    } catch (...) {
+      report.exception = std::current_exception();
+      slot.breaker.record(admission, slot.breaker.classify(report));
+      out.set_error(ErrorCode::tool_error,
+                    fmt::format("tool '{}.{}' failed: {}", slot.name, tool.name(),
+                                describe_exception(report.exception)));
+    }
+  }
+
+  static void note_deprecation(const Tool& tool, DispatchResult& out) {
+    if (!tool.spec().deprecated) return;
+    out.warning = tool.spec().deprecation_message.empty()
+                      ? fmt::format("tool '{}' is deprecated", tool.name())
+                      : fmt::format("tool '{}' is deprecated: {}", tool.name(),
+                                    tool.spec().deprecation_message);
+  }
+
+  // Completes the call without suspending when it can: early errors and synchronous
+  // tools of loaded categories. False: it needs run_async (a load or a coroutine tool).
+  bool try_inline(ToolCall& call, DispatchResult& out) const {
+    Slot* slot = find_slot(call.category);
+    if (slot == nullptr) {
+      category_not_found(call.category, out);
+      return true;
+    }
+    ToolCategory* category = slot->ready.load(std::memory_order_acquire);
+    if (category == nullptr) return false;
+    const Tool* tool = category->find_tool(call.tool);
+    if (tool == nullptr) {
+      tool_not_found(*category, call.tool, out);
+      return true;
+    }
+    if (tool->is_async()) return false;
+    note_deprecation(*tool, out);
+    Admission admission;
+    if (admit(*slot, *tool, call.params, admission, out)) {
+      run_sync(*slot, *tool, admission, std::move(call.params), out);
+    }
+    return true;
+  }
+
+  std::optional<TimePoint> deadline_of(const Tool& tool, TimePoint start,
+                                       std::optional<std::chrono::milliseconds> call_timeout,
+                                       std::optional<TimePoint> batch_deadline) const {
+    std::optional<TimePoint> deadline = batch_deadline;
+    for (const auto& timeout : {call_timeout, tool.spec().timeout, options.default_timeout}) {
+      if (timeout && (!deadline || start + *timeout < *deadline)) deadline = start + *timeout;
+    }
+    return deadline;
+  }
+
+  // The full path, for calls try_inline could not finish.
+  asio::awaitable<void> run_async(ToolCall& call, DispatchResult& out, TimePoint start,
+                                  std::optional<std::chrono::milliseconds> call_timeout,
+                                  std::optional<TimePoint> batch_deadline) {
+    Slot* slot = find_slot(call.category);
+    if (slot == nullptr) {
+      category_not_found(call.category, out);
+      co_return;
+    }
+    ToolCategory* category = slot->ready.load(std::memory_order_acquire);
+    if (category == nullptr) {
+      std::string error = co_await ensure_loaded(*slot);
+      if (!error.empty()) {
+        if ((co_await asio::this_coro::cancellation_state).cancelled() !=
+            asio::cancellation_type::none) {
+          out.set_error(ErrorCode::cancelled,
+                        fmt::format("call of '{}.{}' was cancelled while its category loaded",
+                                    call.category, call.tool));
+        } else {
+          load_failed(*slot, error, out);
+        }
+        co_return;
+      }
+      category = slot->ready.load(std::memory_order_acquire);
+    }
+    const Tool* tool = category->find_tool(call.tool);
+    if (tool == nullptr) {
+      tool_not_found(*category, call.tool, out);
+      co_return;
+    }
+    note_deprecation(*tool, out);
+    Admission admission;
+    if (!admit(*slot, *tool, call.params, admission, out)) co_return;
+    if (!tool->is_async()) {
+      run_sync(*slot, *tool, admission, std::move(call.params), out);
+      co_return;
+    }
+
+    const auto deadline = deadline_of(*tool, start, call_timeout, batch_deadline);
+    CallReport report;
+    Json value;
+    try {
+      if (deadline) {
+        using namespace asio::experimental::awaitable_operators;
+        asio::steady_timer timer(co_await asio::this_coro::executor, *deadline);
+        auto first = co_await (tool->async_handler()(std::move(call.params)) ||
+                               timer.async_wait(asio::use_awaitable));
+        if (first.index() == 0) {
+          value = std::move(std::get<0>(first));
+        } else {
+          report.timed_out = true;
+        }
+      } else {
+        value = co_await tool->async_handler()(std::move(call.params));
+      }
+    } catch (...) {
+      report.exception = std::current_exception();
+    }
+    if (report.exception && (co_await asio::this_coro::cancellation_state).cancelled() !=
+                                asio::cancellation_type::none) {
+      report.cancelled = true;
+    }
+    if (!report.exception && !report.timed_out) report.result = &value;
+    slot->breaker.record(admission, slot->breaker.classify(report));
+    if (report.cancelled) {
+      out.set_error(ErrorCode::cancelled,
+                    fmt::format("call of '{}.{}' was cancelled", slot->name, tool->name()));
+    } else if (report.timed_out) {
+      const auto limit = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - start);
+      out.set_error(ErrorCode::timeout,
+                    fmt::format("tool '{}.{}' timed out after {} ms and was cancelled", slot->name,
+                                tool->name(), limit.count()),
+                    Json{{"timeout_ms", limit.count()}});
+    } else if (report.exception) {
+      out.set_error(ErrorCode::tool_error,
+                    fmt::format("tool '{}.{}' failed: {}", slot->name, tool->name(),
+                                describe_exception(report.exception)));
+    } else {
+      out.set_value(std::move(value));
+    }
+  }
+
+  // Identity and timing of a call that ran (or was refused after it was admitted).
+  void finish(ToolCall& call, DispatchResult& out, TimePoint start, TimePoint end) {
+    out.category = std::move(call.category);
+    out.tool = std::move(call.tool);
+    out.request_id = next_request_id.fetch_add(1, std::memory_order_relaxed);
+    out.duration = end - start;
+  }
+
+  // ---- shutdown accounting ---------------------------------------------------------------
+
+  bool begin_calls(std::size_t n) {
+    in_flight.fetch_add(n);
+    if (shutting_down.load()) {
+      end_calls(n);
+      return false;
+    }
+    return true;
+  }
+
+  void end_calls(std::size_t n) {
+    if (in_flight.fetch_sub(n) == n && shutting_down.load()) {
+      asio::post(shutdown_strand, [this] {
+        for (auto* timer : shutdown_waiters) timer->cancel();
+      });
+    }
+  }
+
+  static void refuse_shutting_down(DispatchResult& out) {
+    out.set_error(ErrorCode::shutting_down,
+                  "the tool manager is shutting down and accepts no new calls");
+  }
+
+  asio::awaitable<ShutdownReport> wait_drained(TimePoint deadline, std::size_t initial) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
+    shutdown_waiters.push_back(&timer);
+    while (in_flight.load() != 0 && Clock::now() < deadline) {
+      // Woken by end_calls (operation_aborted) or by the deadline.
+      (void)co_await timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    }
+    std::erase(shutdown_waiters, &timer);
+    ShutdownReport report;
+    report.still_running = in_flight.load();
+    report.completed = report.still_running == 0;
+    report.drained = initial > report.still_running ? initial - report.still_running : 0;
+    co_return report;
+  }
+
+  // ---- dispatch_parallel ------------------------------------------------------------------
+
+  struct Worker {
+    explicit Worker(const executor_type& ex) : strand(asio::make_strand(ex)) {}
+    asio::strand<executor_type> strand;
+    asio::cancellation_signal signal;  // emitted on `strand` only
+  };
+
+  // Shared by the workers of one batch. The calls and results live in the awaiting
+  // coroutine's frame, which outlives every worker (it resumes only after the join).
+  struct Batch : std::enable_shared_from_this<Batch> {
+    Impl* impl = nullptr;
+    std::vector<ToolCall>* calls = nullptr;
+    std::vector<DispatchResult>* results = nullptr;
+    std::vector<std::size_t> pending;  // indices of the calls for the workers
+    std::size_t limit = 0;             // most workers at once
+    bool return_exceptions = true;
+    std::optional<TimePoint> deadline;
+
+    std::atomic<std::size_t> next{0};  // next position in `pending` to claim
+    std::atomic<bool> stop{false};     // no more calls start (cancel or fail-fast)
+
+    std::mutex mutex;  // guards the fields below
+    std::size_t active = 0;                 // workers started and not yet ended
+    std::vector<std::shared_ptr<Worker>> workers;
+    detail::PendingHandler<> join;          // the awaiting coroutine, once it waits
+    std::optional<std::size_t> first_error;
+    bool stopped_by_failure = false;
+
+    bool claimable() const noexcept {
+      return !stop.load(std::memory_order_acquire) &&
+             next.load(std::memory_order_relaxed) < pending.size();
+    }
+
+    // Runs on any pool thread that became idle: if calls are waiting and the window has
+    // room, start one more worker. One such check per worker start keeps the number of
+    // co_spawns proportional to the number of times calls really suspend.
+    void on_idle() {
+      {
+        std::lock_guard lock(mutex);
+        if (!claimable() || active >= limit) return;
+        ++active;
+      }
+      start_worker();
+    }
+
+    void start_worker() {  // precondition: `active` already counts this worker
+      auto worker = std::make_shared<Worker>(impl->executor);
+      asio::co_spawn(worker->strand, run_worker(shared_from_this(), worker),
+                     asio::bind_cancellation_slot(worker->signal.slot(), asio::detached));
+      bool cancel_now = false;
+      {
+        std::lock_guard lock(mutex);
+        workers.push_back(worker);
+        cancel_now = stop.load(std::memory_order_acquire);
+      }
+      if (cancel_now) cancel(worker);
+    }
+
+    static void cancel(const std::shared_ptr<Worker>& worker) {
+      asio::post(worker->strand, [worker] { worker->signal.emit(asio::cancellation_type::terminal); });
+    }
+
+    void stop_all() {
+      std::vector<std::shared_ptr<Worker>> to_cancel;
+      {
+        std::lock_guard lock(mutex);
+        if (stop.exchange(true)) return;
+        to_cancel = workers;
+      }
+      for (const auto& worker : to_cancel) cancel(worker);
+    }
+
+    void note_failure(std::size_t index) {
+      bool fail_fast = false;
+      {
+        std::lock_guard lock(mutex);
+        if (!first_error) first_error = index;
+        if (!return_exceptions && !stopped_by_failure) stopped_by_failure = fail_fast = true;
+      }
+      if (fail_fast) stop_all();
+    }
+
+    static asio::awaitable<void> run_worker(std::shared_ptr<Batch> self,
+                                            std::shared_ptr<Worker> worker) {
+      asio::post(self->impl->executor, [self] { self->on_idle(); });
+      for (;;) {
+        if (self->stop.load(std::memory_order_acquire)) break;
+        const std::size_t k = self->next.fetch_add(1, std::memory_order_relaxed);
+        if (k >= self->pending.size()) break;
+        const std::size_t i = self->pending[k];
+        ToolCall& call = (*self->calls)[i];
+        DispatchResult& out = (*self->results)[i];
+        const TimePoint start = Clock::now();
+        if (self->deadline && start >= *self->deadline) {
+          out.set_error(ErrorCode::timeout,
+                        fmt::format("the batch deadline expired before the call of '{}.{}' started",
+                                    call.category, call.tool));
+        } else {
+          co_await self->impl->run_async(call, out, start, std::nullopt, self->deadline);
+        }
+        self->impl->finish(call, out, start, Clock::now());
+        if (!out.ok()) self->note_failure(i);
+      }
+      (void)worker;
+      self->worker_done();
+    }
+
+    void worker_done() {
+      detail::PendingHandler<> waiter;
+      {
+        std::lock_guard lock(mutex);
+        if (--active != 0 || !join) return;
+        waiter = std::move(join);
+      }
+      waiter.complete();
+    }
+
+    asio::awaitable<void> wait_all() {
+      auto self = shared_from_this();
+      co_await async_wait_for<void()>([self](auto handler) {
+        auto slot = asio::get_associated_cancellation_slot(handler);
+        if (slot.is_connected()) {
+          slot.assign([self](asio::cancellation_type type) {
+            if (type != asio::cancellation_type::none) self->stop_all();
+          });
+        }
+        std::unique_lock lock(self->mutex);
+        if (self->active != 0) {
+          self->join = detail::PendingHandler<>(std::move(handler));
+          return;
+        }
+        lock.unlock();
+        detail::PendingHandler<>(std::move(handler)).complete();
+      });
+    }
+  };
+
+  asio::awaitable<BatchResult> dispatch_parallel(std::vector<ToolCall>& calls,
+                                                 const ParallelOptions& options) {
+    if (options.max_concurrent && *options.max_concurrent == 0) {
+      throw std::invalid_argument(
+          "dispatch_parallel: max_concurrent must be at least 1 (leave it empty for no limit)");
+    }
+    BatchResult batch;
+    const std::size_t n = calls.size();
+    batch.results.resize(n);
+    if (n == 0) co_return batch;
+    auto& results = batch.results;
+    if (!begin_calls(n)) {
+      for (std::size_t i = 0; i < n; ++i) {
+        refuse_shutting_down(results[i]);
+        results[i].category = std::move(calls[i].category);
+        results[i].tool = std::move(calls[i].tool);
+      }
+      co_return batch;
+    }
+    struct EndCalls {
+      Impl* impl;
+      std::size_t n;
+      ~EndCalls() { impl->end_calls(n); }
+    } end_guard{this, n};
+
+    TimePoint now = Clock::now();
+    const std::optional<TimePoint> deadline =
+        options.deadline ? std::optional<TimePoint>(now + *options.deadline) : std::nullopt;
+    std::vector<std::size_t> pending;
+    bool stopped = false;
+    // Synchronous tools run right here, in call order: no frame, no hop, no spawn.
+    for (std::size_t i = 0; i < n && !stopped; ++i) {
+      ToolCall& call = calls[i];
+      if (call.params.is_null()) call.params = Json::object();
+      const TimePoint start = now;
+      if (deadline && start >= *deadline) {
+        pending.push_back(i);  // the worker reports the expiry
+        continue;
+      }
+      if (!try_inline(call, results[i])) {
+        pending.push_back(i);
+        continue;
+      }
+      now = Clock::now();
+      finish(call, results[i], start, now);
+      if (!results[i].ok()) {
+        if (!batch.first_error) batch.first_error = i;
+        stopped = !options.return_exceptions;
+      }
+    }
+
+    if (!pending.empty() && !stopped &&
+        (co_await asio::this_coro::cancellation_state).cancelled() == asio::cancellation_type::none) {
+      auto state = std::make_shared<Batch>();
+      state->impl = this;
+      state->calls = &calls;
+      state->results = &results;
+      state->pending = std::move(pending);
+      state->limit = std::min(options.max_concurrent.value_or(n), state->pending.size());
+      state->return_exceptions = options.return_exceptions;
+      state->deadline = deadline;
+      state->active = 1;
+      state->start_worker();
+      co_await state->wait_all();
+      if (!batch.first_error) batch.first_error = state->first_error;
+      stopped = stopped || state->stopped_by_failure;
+    }
+    batch.stopped = stopped;
+
+    for (std::size_t i = 0; i < n; ++i) {
+      DispatchResult& out = results[i];
+      if (out.request_id != 0) continue;
+      // Never started: cancelled by the caller, or stopped by a failure.
+      out.category = std::move(calls[i].category);
+      out.tool = std::move(calls[i].tool);
+      out.set_error(ErrorCode::cancelled,
+                    stopped && batch.first_error
+                        ? fmt::format("not started: the batch stopped when call {} failed",
+                                      *batch.first_error)
+                        : std::string("cancelled before the call started"));
+    }
+    co_return batch;
+  }
+};
+
+// ---- HierarchicalToolManager --------------------------------------------------------------
+
+HierarchicalToolManager::HierarchicalToolManager(executor_type executor, ManagerOptions options)
+    : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {}
+
+HierarchicalToolManager::~HierarchicalToolManager() = default;
+
+const HierarchicalToolManager::executor_type& HierarchicalToolManager::get_executor()
+    const noexcept {
+  return impl_->executor;
+}
+
+void HierarchicalToolManager::register_category(std::shared_ptr<ToolCategory> category) {
+  if (!category) throw std::invalid_argument("register_category: null category");
+  auto slot = impl_->make_slot(category->name(), category->description());
+  slot->category = std::move(category);
+  slot->ready.store(slot->category.get(), std::memory_order_release);
+  impl_->add_slot(std::move(slot));
+}
+
+void HierarchicalToolManager::lazy_register_category(std::string name, CategoryLoader loader,
+                                                     std::string description) {
+  if (!loader) throw std::invalid_argument("lazy_register_category: empty loader for '" + name + "'");
+  auto slot = impl_->make_slot(std::move(name), std::move(description));
+  slot->loader = std::move(loader);
+  impl_->add_slot(std::move(slot));
+}
+
+void HierarchicalToolManager::lazy_register_category(std::string name,
+                                                     AsyncCategoryLoader loader,
+                                                     std::string description) {
+  if (!loader) throw std::invalid_argument("lazy_register_category: empty loader for '" + name + "'");
+  auto slot = impl_->make_slot(std::move(name), std::move(description));
+  slot->async_loader = std::move(loader);
+  impl_->add_slot(std::move(slot));
+}
+
+void HierarchicalToolManager::on_categories_changed(std::function<void()> callback) {
+  std::lock_guard lock(impl_->registry_mutex);
+  impl_->on_changed = std::move(callback);
+}
+
+asio::awaitable<Json> HierarchicalToolManager::list_categories(bool include_count) {
+  Json categories = Json::array();
+  if (const Registry* reg = impl_->registry.load(std::memory_order_acquire)) {
+    for (Slot* slot : reg->sorted) {
+      ToolCategory* loaded = slot->ready.load(std::memory_order_acquire);
+      std::string error;
+      if (include_count && loaded == nullptr) {
+        error = co_await impl_->ensure_loaded(*slot);
+        loaded = slot->ready.load(std::memory_order_acquire);
+      }
+      Json entry = {{"name", slot->name},
+                    {"description", !slot->description.empty() || loaded == nullptr
+                                        ? slot->description
+                                        : loaded->description()},
+                    {"loaded", loaded != nullptr}};
+      if (include_count) {
+        entry["tool_count"] = loaded ? Json(loaded->tool_count()) : Json(nullptr);
+        if (!error.empty()) entry["error"] = error;
+      }
+      categories.push_back(std::move(entry));
+    }
+  }
+  const auto count = categories.size();
+  co_return Json{{"status", "success"}, {"categories", std::move(categories)}, {"count", count}};
+}
+
+asio::awaitable<Json> HierarchicalToolManager::list_tools(std::string category) {
+  DispatchResult error;
+  Slot* slot = impl_->find_slot(category);
+  if (slot == nullptr) {
+    impl_->category_not_found(category, error);
+    co_return error.to_json();
+  }
+  if (std::string failure = co_await impl_->ensure_loaded(*slot); !failure.empty()) {
+    Impl::load_failed(*slot, failure, error);
+    co_return error.to_json();
+  }
+  Json tools = Json::array();
+  for (auto& summary : slot->ready.load(std::memory_order_acquire)->list_tools()) {
+    tools.push_back({{"name", std::move(summary.name)}, {"description", std::move(summary.description)}});
+  }
+  const auto count = tools.size();
+  co_return Json{{"status", "success"}, {"category", category}, {"tools", std::move(tools)},
+                 {"count", count}};
+}
+
+asio::awaitable<Json> HierarchicalToolManager::get_tool_schema(std::string category,
+                                                               std::string tool) {
+  DispatchResult error;
+  Slot* slot = impl_->find_slot(category);
+  if (slot == nullptr) {
+    impl_->category_not_found(category, error);
+    co_return error.to_json();
+  }
+  if (std::string failure = co_await impl_->ensure_loaded(*slot); !failure.empty()) {
+    Impl::load_failed(*slot, failure, error);
+    co_return error.to_json();
+  }
+  ToolCategory& loaded = *slot->ready.load(std::memory_order_acquire);
+  auto schema = loaded.schema(tool);
+  if (!schema) {
+    Impl::tool_not_found(loaded, tool, error);
+    co_return error.to_json();
+  }
+  co_return Json{{"status", "success"}, {"category", category}, {"tool", tool}, {"schema", *schema}};
+}
+
+asio::awaitable<DispatchResult> HierarchicalToolManager::dispatch(std::string category,
+                                                                  std::string tool, Json params,
+                                                                  CallOptions options) {
+  ToolCall call{std::move(category), std::move(tool), std::move(params)};
+  if (call.params.is_null()) call.params = Json::object();
+  DispatchResult out;
+  if (!impl_->begin_calls(1)) {
+    Impl::refuse_shutting_down(out);
+    out.category = std::move(call.category);
+    out.tool = std::move(call.tool);
+    co_return out;
+  }
+  struct EndCall {
+    Impl* impl;
+    ~EndCall() { impl->end_calls(1); }
+  } end_guard{impl_.get()};
+  const TimePoint start = Clock::now();
+  if (!impl_->try_inline(call, out)) {
+    co_await impl_->run_async(call, out, start, options.timeout, std::nullopt);
+  }
+  impl_->finish(call, out, start, Clock::now());
+  co_return out;
+}
+
+asio::awaitable<BatchResult> HierarchicalToolManager::dispatch_parallel(
+    std::vector<ToolCall> calls, ParallelOptions options) {
+  co_return co_await impl_->dispatch_parallel(calls, options);
+}
+
+asio::awaitable<ShutdownReport> HierarchicalToolManager::graceful_shutdown(
+    std::chrono::milliseconds timeout) {
+  impl_->shutting_down.store(true);
+  const std::size_t initial = impl_->in_flight.load();
+  co_return co_await asio::co_spawn(impl_->shutdown_strand,
+                                    impl_->wait_drained(Clock::now() + timeout, initial),
+                                    asio::use_awaitable);
+}
+
+bool HierarchicalToolManager::is_shutting_down() const noexcept {
+  return impl_->shutting_down.load();
+}
+
+std::size_t HierarchicalToolManager::calls_in_flight() const noexcept {
+  return impl_->in_flight.load();
+}
+
+std::vector<std::string> HierarchicalToolManager::category_names() const { return impl_->names(); }
+
+bool HierarchicalToolManager::has_category(std::string_view name) const {
+  return impl_->find_slot(name) != nullptr;
+}
+
+std::shared_ptr<ToolCategory> HierarchicalToolManager::loaded_category(std::string_view name) const {
+  Slot* slot = impl_->find_slot(name);
+  if (slot == nullptr || slot->ready.load(std::memory_order_acquire) == nullptr) return nullptr;
+  std::lock_guard lock(slot->mutex);
+  return slot->category;
+}
+
+CircuitBreaker* HierarchicalToolManager::breaker(std::string_view category) const {
+  Slot* slot = impl_->find_slot(category);
+  return slot == nullptr ? nullptr : &slot->breaker;
+}
+
+// ---- BatchResult ---------------------------------------------------------------------------
+
+std::size_t BatchResult::succeeded() const noexcept {
+  return static_cast<std::size_t>(
+      std::count_if(results.begin(), results.end(), [](const auto& r) { return r.ok(); }));
+}
+
+Json BatchResult::to_json() const {
+  Json items = Json::array();
+  for (const auto& r : results) items.push_back(r.to_json());
+  const std::size_t ok = succeeded();
+  Json out = {{"status", "success"},
+              {"results", std::move(items)},
+              {"total", results.size()},
+              {"succeeded", ok},
+              {"failed", results.size() - ok}};
+  if (stopped && first_error) {
+    const auto& error = results[*first_error].error();
+    out["status"] = "error";
+    out["error"] = fmt::format("call {} failed and stopped the batch: {}", *first_error, error.message);
+    out["error_code"] = to_string(error.code);
+    out["failed_index"] = *first_error;
+  }
+  return out;
+}
+
+}  // namespace mcp

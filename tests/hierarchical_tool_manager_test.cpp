@@ -1,0 +1,504 @@
+// tests/hierarchical_tool_manager_test.cpp -- registry, lazy loading, dispatch, shutdown.
+// Copyright (c) 2026 the mcp-htm authors
+// SPDX-License-Identifier: MIT
+#include <mcp/hierarchical_tool_manager.hpp>
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/thread_pool.hpp>
+#include <asio/use_awaitable.hpp>
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <future>
+#include <optional>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#include "support/gate.hpp"
+#include "support/run_awaitable.hpp"
+
+using mcp::ErrorCode;
+using mcp::Json;
+using mcp::test::Gate;
+using mcp::test::run_awaitable;
+
+namespace {
+
+std::shared_ptr<mcp::ToolCategory> math_category() {
+  auto math = std::make_shared<mcp::ToolCategory>("math", "Arithmetic on numbers");
+  math->add_tool(mcp::ToolSpec("add", "Add two numbers\nLonger explanation on a second line.",
+                               {{"type", "object"},
+                                {"properties", {{"a", {{"type", "number"}}}, {"b", {{"type", "number"}}}}},
+                                {"required", {"a", "b"}}}),
+                 [](Json args) { return args["a"].get<double>() + args["b"].get<double>(); });
+  math->add_tool(mcp::ToolSpec("divide", "Divide a by b"), [](Json args) -> Json {
+    if (args.value("b", 0.0) == 0.0) throw std::domain_error("division by zero");
+    return args["a"].get<double>() / args["b"].get<double>();
+  });
+  return math;
+}
+
+}  // namespace
+
+TEST_CASE("A registered tool is dispatched and its value returned", "[manager]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  manager.register_category(math_category());
+  auto result = run_awaitable(io, manager.dispatch("math", "add", {{"a", 2}, {"b", 3}}));
+  REQUIRE(result.ok());
+  CHECK(result.value() == 5.0);
+  CHECK(result.category == "math");
+  CHECK(result.tool == "add");
+  CHECK(result.request_id > 0);
+  const Json shape = result.to_json();
+  CHECK(shape["status"] == "success");
+  CHECK(shape["result"] == 5.0);
+  CHECK(shape["request_id"] == result.request_id);
+}
+
+TEST_CASE("Request ids are unique and increasing", "[manager]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  manager.register_category(math_category());
+  auto first = run_awaitable(io, manager.dispatch("math", "add", {{"a", 1}, {"b", 1}}));
+  auto second = run_awaitable(io, manager.dispatch("math", "nope"));
+  CHECK(second.request_id > first.request_id);
+}
+
+TEST_CASE("Unknown categories and tools name what is available", "[manager]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  manager.register_category(math_category());
+  manager.lazy_register_category("zeta", [] { return std::make_shared<mcp::ToolCategory>("zeta", "z"); });
+
+  auto no_category = run_awaitable(io, manager.dispatch("maths", "add"));
+  REQUIRE_FALSE(no_category.ok());
+  CHECK(no_category.code() == ErrorCode::category_not_found);
+  CHECK(no_category.error().details["available_categories"] == Json({"math", "zeta"}));
+  const Json shape = no_category.to_json();
+  CHECK(shape["status"] == "error");
+  CHECK(shape["error_code"] == "category_not_found");
+  CHECK(shape["available_categories"] == Json({"math", "zeta"}));
+  CHECK_THAT(shape["error"].get<std::string>(), Catch::Contains("maths"));
+
+  auto no_tool = run_awaitable(io, manager.dispatch("math", "sub"));
+  REQUIRE_FALSE(no_tool.ok());
+  CHECK(no_tool.code() == ErrorCode::tool_not_found);
+  CHECK(no_tool.error().details["available_tools"] == Json({"add", "divide"}));
+}
+
+TEST_CASE("Arguments that break the schema are refused before the tool runs", "[manager]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  auto category = std::make_shared<mcp::ToolCategory>("c", "d");
+  int calls = 0;
+  category->add_tool(mcp::ToolSpec("t", "d",
+                                   {{"type", "object"},
+                                    {"properties", {{"n", {{"type", "integer"}}}}},
+                                    {"required", {"n"}}}),
+                     [&](Json) {
+                       ++calls;
+                       return Json(true);
+                     });
+  manager.register_category(category);
+  auto missing = run_awaitable(io, manager.dispatch("c", "t", Json::object()));
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.code() == ErrorCode::invalid_params);
+  REQUIRE(missing.error().details["errors"].is_array());
+  CHECK_FALSE(missing.error().details["errors"].empty());
+  auto wrong_type = run_awaitable(io, manager.dispatch("c", "t", {{"n", "seven"}}));
+  REQUIRE_FALSE(wrong_type.ok());
+  CHECK(wrong_type.code() == ErrorCode::invalid_params);
+  CHECK(wrong_type.error().details["errors"][0]["pointer"] == "/n");
+  CHECK(calls == 0);
+  CHECK(run_awaitable(io, manager.dispatch("c", "t", {{"n", 7}})).ok());
+  CHECK(calls == 1);
+}
+
+TEST_CASE("A throwing tool becomes tool_error with the exception's message", "[manager]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  manager.register_category(math_category());
+  auto result = run_awaitable(io, manager.dispatch("math", "divide", {{"a", 1}, {"b", 0}}));
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.code() == ErrorCode::tool_error);
+  CHECK_THAT(result.error().message, Catch::Contains("division by zero"));
+
+  auto category = std::make_shared<mcp::ToolCategory>("co", "coroutine tools");
+  category->add_tool(mcp::ToolSpec("boom", "throws after suspending"),
+                     [](Json) -> asio::awaitable<Json> {
+                       co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+                       throw std::runtime_error("kaboom");
+                     });
+  manager.register_category(category);
+  auto async_result = run_awaitable(io, manager.dispatch("co", "boom"));
+  REQUIRE_FALSE(async_result.ok());
+  CHECK(async_result.code() == ErrorCode::tool_error);
+  CHECK_THAT(async_result.error().message, Catch::Contains("kaboom"));
+}
+
+TEST_CASE("Repeated failures open the category's breaker and later calls are rejected unrun",
+          "[manager]") {
+  asio::io_context io;
+  mcp::ManagerOptions options;
+  options.breaker.failure_threshold = 2;
+  mcp::HierarchicalToolManager manager(io.get_executor(), options);
+  auto category = std::make_shared<mcp::ToolCategory>("flaky", "fails");
+  int runs = 0;
+  category->add_tool(mcp::ToolSpec("fail", "always throws"), [&](Json) -> Json {
+    ++runs;
+    throw std::runtime_error("down");
+  });
+  manager.register_category(category);
+  manager.register_category(math_category());
+  CHECK(run_awaitable(io, manager.dispatch("flaky", "fail")).code() == ErrorCode::tool_error);
+  CHECK(run_awaitable(io, manager.dispatch("flaky", "fail")).code() == ErrorCode::tool_error);
+  auto rejected = run_awaitable(io, manager.dispatch("flaky", "fail"));
+  REQUIRE_FALSE(rejected.ok());
+  CHECK(rejected.code() == ErrorCode::circuit_open);
+  CHECK(rejected.error().details["retry_after_ms"].get<long long>() > 0);
+  CHECK(runs == 2);
+  // Breakers are per category: math is unaffected.
+  CHECK(run_awaitable(io, manager.dispatch("math", "add", {{"a", 1}, {"b", 1}})).ok());
+  CHECK(manager.breaker("flaky")->state() == mcp::BreakerState::open);
+  CHECK(manager.breaker("math")->state() == mcp::BreakerState::closed);
+}
+
+TEST_CASE("A deprecated tool still runs and its result carries a warning", "[manager]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  auto category = std::make_shared<mcp::ToolCategory>("old", "legacy");
+  category->add_tool(mcp::ToolSpec("v1", "old").mark_deprecated("use v2"),
+                     [](Json) { return 1; });
+  manager.register_category(category);
+  auto result = run_awaitable(io, manager.dispatch("old", "v1"));
+  REQUIRE(result.ok());
+  CHECK(result.warning == "tool 'v1' is deprecated: use v2");
+  CHECK(result.to_json()["warning"] == "tool 'v1' is deprecated: use v2");
+}
+
+TEST_CASE("A timeout cancels the tool's coroutine, which observes the cancellation",
+          "[manager]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  auto category = std::make_shared<mcp::ToolCategory>("slow", "waits");
+  bool observed_cancel = false;
+  category->add_tool(mcp::ToolSpec("forever", "waits an hour").with_timeout(std::chrono::milliseconds(20)),
+                     [&](Json) -> asio::awaitable<Json> {
+                       asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::hours(1));
+                       try {
+                         co_await timer.async_wait(asio::use_awaitable);
+                       } catch (const std::system_error& e) {
+                         observed_cancel = e.code() == asio::error::operation_aborted;
+                         throw;
+                       }
+                       co_return "never";
+                     });
+  manager.register_category(category);
+  auto result = run_awaitable(io, manager.dispatch("slow", "forever"));
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.code() == ErrorCode::timeout);
+  CHECK(result.error().details["timeout_ms"] == 20);
+  CHECK(observed_cancel);
+
+  // A per-call timeout shorter than the tool's wins.
+  observed_cancel = false;
+  auto per_call = run_awaitable(io, manager.dispatch("slow", "forever", Json::object(),
+                                                     {.timeout = std::chrono::milliseconds(5)}));
+  REQUIRE_FALSE(per_call.ok());
+  CHECK(per_call.code() == ErrorCode::timeout);
+  CHECK(per_call.error().details["timeout_ms"] == 5);
+  CHECK(observed_cancel);
+}
+
+TEST_CASE("Cancelling the awaiting coroutine cancels the tool and reads cancelled",
+          "[manager]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  asio::cancellation_signal signal;
+  Gate gate(io.get_executor());
+  bool tool_saw_cancel = false;
+  auto category = std::make_shared<mcp::ToolCategory>("slow", "waits");
+  category->add_tool(mcp::ToolSpec("wait", "waits for the gate"),
+                     [&](Json) -> asio::awaitable<Json> {
+                       // Once this coroutine is suspended, the test cancels it.
+                       asio::post(io, [&] { signal.emit(asio::cancellation_type::terminal); });
+                       if (!co_await gate.wait()) {
+                         tool_saw_cancel = true;
+                         throw std::system_error(asio::error::operation_aborted);
+                       }
+                       co_return "opened";
+                     });
+  manager.register_category(category);
+  std::optional<mcp::DispatchResult> result;
+  asio::co_spawn(io, manager.dispatch("slow", "wait"),
+                 asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e, mcp::DispatchResult r) {
+                   REQUIRE_FALSE(e);
+                   result = std::move(r);
+                 }));
+  io.run();
+  REQUIRE(result);
+  CHECK(result->code() == ErrorCode::cancelled);
+  CHECK(tool_saw_cancel);
+  // Caller cancellation is not the category's fault.
+  CHECK(manager.breaker("slow")->info().total_failures == 0);
+}
+
+TEST_CASE("A lazy category loads once however many coroutines ask at once", "[manager][lazy]") {
+  asio::thread_pool pool(2);
+  mcp::HierarchicalToolManager manager(pool.get_executor());
+  std::atomic<int> loads{0};
+  manager.lazy_register_category(
+      "lazy",
+      [&]() -> asio::awaitable<std::shared_ptr<mcp::ToolCategory>> {
+        ++loads;
+        // Suspend so that the other callers really arrive while the load runs.
+        asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(5));
+        co_await timer.async_wait(asio::use_awaitable);
+        auto category = std::make_shared<mcp::ToolCategory>("lazy", "loaded on demand");
+        category->add_tool(mcp::ToolSpec("ping", "answers"), [](Json) { return "pong"; });
+        co_return category;
+      },
+      "Loaded on first use");
+  CHECK(manager.loaded_category("lazy") == nullptr);
+
+  constexpr int callers = 1000;
+  std::atomic<int> ok{0};
+  std::atomic<int> done{0};
+  std::promise<void> all_done;
+  for (int i = 0; i < callers; ++i) {
+    asio::co_spawn(pool, manager.dispatch("lazy", "ping"),
+                   [&](std::exception_ptr e, mcp::DispatchResult r) {
+                     if (!e && r.ok() && r.value() == "pong") ++ok;
+                     if (++done == callers) all_done.set_value();
+                   });
+  }
+  all_done.get_future().wait();
+  CHECK(loads == 1);
+  CHECK(ok == callers);
+  CHECK(manager.loaded_category("lazy") != nullptr);
+  pool.join();
+}
+
+TEST_CASE("A plain-function loader also runs exactly once under concurrency", "[manager][lazy]") {
+  asio::thread_pool pool(2);
+  mcp::HierarchicalToolManager manager(pool.get_executor());
+  std::atomic<int> loads{0};
+  manager.lazy_register_category("plain", [&] {
+    ++loads;
+    auto category = std::make_shared<mcp::ToolCategory>("plain", "d");
+    category->add_tool(mcp::ToolSpec("t", "d"), [](Json) { return 1; });
+    return category;
+  });
+  std::vector<mcp::ToolCall> calls(500, mcp::ToolCall{"plain", "t", Json::object()});
+  auto batch = mcp::test::run_on(pool, manager.dispatch_parallel(calls));
+  CHECK(loads == 1);
+  CHECK(batch.succeeded() == 500);
+  pool.join();
+}
+
+TEST_CASE("A failing loader poisons nothing: the next access retries", "[manager][lazy]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  int attempts = 0;
+  manager.lazy_register_category("retry", [&]() -> std::shared_ptr<mcp::ToolCategory> {
+    if (++attempts == 1) throw std::runtime_error("backend unreachable");
+    auto category = std::make_shared<mcp::ToolCategory>("retry", "d");
+    category->add_tool(mcp::ToolSpec("t", "d"), [](Json) { return "ok"; });
+    return category;
+  });
+  auto first = run_awaitable(io, manager.dispatch("retry", "t"));
+  REQUIRE_FALSE(first.ok());
+  CHECK(first.code() == ErrorCode::load_failed);
+  CHECK_THAT(first.error().message, Catch::Contains("backend unreachable"));
+  auto second = run_awaitable(io, manager.dispatch("retry", "t"));
+  REQUIRE(second.ok());
+  CHECK(second.value() == "ok");
+  CHECK(attempts == 2);
+}
+
+TEST_CASE("A loader returning the wrong category fails the load", "[manager][lazy]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  manager.lazy_register_category("right", [] { return std::make_shared<mcp::ToolCategory>("wrong", "d"); });
+  auto result = run_awaitable(io, manager.dispatch("right", "t"));
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.code() == ErrorCode::load_failed);
+  CHECK_THAT(result.error().message, Catch::Contains("'wrong'"));
+}
+
+TEST_CASE("Listing categories loads nothing unless counts are asked for", "[manager][lazy]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  int loads = 0;
+  manager.register_category(math_category());
+  manager.lazy_register_category(
+      "alpha",
+      [&] {
+        ++loads;
+        auto category = std::make_shared<mcp::ToolCategory>("alpha", "first");
+        category->add_tool(mcp::ToolSpec("x", "d"), [](Json) { return 1; });
+        return category;
+      },
+      "The first category");
+  Json listing = run_awaitable(io, manager.list_categories(false));
+  CHECK(loads == 0);
+  CHECK(listing["status"] == "success");
+  CHECK(listing["count"] == 2);
+  CHECK(listing["categories"][0]["name"] == "alpha");  // sorted
+  CHECK(listing["categories"][0]["description"] == "The first category");
+  CHECK(listing["categories"][0]["loaded"] == false);
+  CHECK(listing["categories"][1]["name"] == "math");
+  CHECK_FALSE(listing["categories"][0].contains("tool_count"));
+
+  Json counted = run_awaitable(io, manager.list_categories(true));
+  CHECK(loads == 1);
+  CHECK(counted["categories"][0]["tool_count"] == 1);
+  CHECK(counted["categories"][1]["tool_count"] == 2);
+}
+
+TEST_CASE("list_tools and get_tool_schema give sorted summaries and cached schemas",
+          "[manager]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  auto math = math_category();
+  manager.register_category(math);
+  Json tools = run_awaitable(io, manager.list_tools("math"));
+  REQUIRE(tools["status"] == "success");
+  CHECK(tools["count"] == 2);
+  CHECK(tools["tools"][0]["name"] == "add");
+  CHECK(tools["tools"][0]["description"] == "Add two numbers");  // first line only
+  CHECK(tools["tools"][1]["name"] == "divide");
+
+  Json schema = run_awaitable(io, manager.get_tool_schema("math", "add"));
+  REQUIRE(schema["status"] == "success");
+  CHECK(schema["schema"]["name"] == "add");
+  CHECK(schema["schema"]["inputSchema"]["required"] == Json({"a", "b"}));
+  CHECK(math->schema_cache_stats().misses == 1);
+  (void)run_awaitable(io, manager.get_tool_schema("math", "add"));
+  CHECK(math->schema_cache_stats().hits == 1);
+  CHECK(math->schema_cache_stats().size == 1);
+
+  Json missing = run_awaitable(io, manager.get_tool_schema("math", "pow"));
+  CHECK(missing["status"] == "error");
+  CHECK(missing["error_code"] == "tool_not_found");
+  CHECK(missing["available_tools"] == Json({"add", "divide"}));
+  Json no_category = run_awaitable(io, manager.list_tools("physics"));
+  CHECK(no_category["error_code"] == "category_not_found");
+  CHECK(no_category["available_categories"] == Json({"math"}));
+}
+
+TEST_CASE("Names are validated and duplicates refused", "[manager]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  manager.register_category(math_category());
+  CHECK_THROWS_AS(manager.register_category(math_category()), std::invalid_argument);
+  CHECK_THROWS_AS(manager.lazy_register_category("math", [] { return math_category(); }),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(manager.lazy_register_category("bad name", [] { return math_category(); }),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(mcp::ToolCategory("", "empty"), std::invalid_argument);
+  mcp::ToolCategory category("c", "d");
+  category.add_tool(mcp::ToolSpec("t", "d"), [](Json) { return 1; });
+  CHECK_THROWS_AS(category.add_tool(mcp::ToolSpec("t", "d"), [](Json) { return 2; }),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(category.add_tool(mcp::ToolSpec("t/2", "d"), [](Json) { return 2; }),
+                  std::invalid_argument);
+}
+
+TEST_CASE("Registering a category later notifies and is dispatchable at once", "[manager]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  int notified = 0;
+  manager.on_categories_changed([&] { ++notified; });
+  manager.register_category(math_category());
+  CHECK(notified == 1);
+  CHECK(manager.category_names() == std::vector<std::string>{"math"});
+  manager.lazy_register_category("b", [] { return std::make_shared<mcp::ToolCategory>("b", "d"); });
+  CHECK(notified == 2);
+  CHECK(manager.has_category("b"));
+  CHECK(manager.category_names() == std::vector<std::string>{"b", "math"});
+}
+
+TEST_CASE("Graceful shutdown refuses new calls and drains those in flight", "[manager][shutdown]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  Gate gate(io.get_executor());
+  auto category = std::make_shared<mcp::ToolCategory>("slow", "waits");
+  category->add_tool(mcp::ToolSpec("wait", "waits for the gate"),
+                     [&](Json) -> asio::awaitable<Json> {
+                       co_await gate.wait();
+                       co_return "finished";
+                     });
+  manager.register_category(category);
+
+  std::optional<mcp::DispatchResult> in_flight;
+  asio::co_spawn(io, manager.dispatch("slow", "wait"),
+                 [&](std::exception_ptr, mcp::DispatchResult r) { in_flight = std::move(r); });
+  io.poll();  // the call is now suspended at the gate
+  REQUIRE(manager.calls_in_flight() == 1);
+
+  std::optional<mcp::ShutdownReport> report;
+  asio::co_spawn(io, manager.graceful_shutdown(std::chrono::seconds(30)),
+                 [&](std::exception_ptr, mcp::ShutdownReport r) { report = r; });
+  io.poll();
+  CHECK(manager.is_shutting_down());
+  CHECK_FALSE(report);  // still waiting for the call
+
+  std::optional<mcp::DispatchResult> refused;
+  asio::co_spawn(io, manager.dispatch("slow", "wait"),
+                 [&](std::exception_ptr, mcp::DispatchResult r) { refused = std::move(r); });
+  io.poll();
+  REQUIRE(refused);
+  CHECK(refused->code() == ErrorCode::shutting_down);
+
+  gate.open();
+  io.run();
+  REQUIRE(in_flight);
+  CHECK(in_flight->ok());
+  REQUIRE(report);
+  CHECK(report->completed);
+  CHECK(report->drained == 1);
+  CHECK(report->still_running == 0);
+}
+
+TEST_CASE("Graceful shutdown reports a timeout when calls outlive it", "[manager][shutdown]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  Gate gate(io.get_executor());
+  auto category = std::make_shared<mcp::ToolCategory>("slow", "waits");
+  category->add_tool(mcp::ToolSpec("wait", "waits for the gate"),
+                     [&](Json) -> asio::awaitable<Json> {
+                       co_await gate.wait();
+                       co_return "finished";
+                     });
+  manager.register_category(category);
+  asio::co_spawn(io, manager.dispatch("slow", "wait"), asio::detached);
+  io.poll();
+  std::optional<mcp::ShutdownReport> report;
+  asio::co_spawn(io, manager.graceful_shutdown(std::chrono::milliseconds(10)),
+                 [&](std::exception_ptr, mcp::ShutdownReport r) {
+                   report = r;
+                   gate.open();  // let the straggler end so the test can finish
+                 });
+  io.run();
+  REQUIRE(report);
+  CHECK_FALSE(report->completed);
+  CHECK(report->still_running == 1);
+  CHECK(report->drained == 0);
+}
+
+TEST_CASE("Error codes have stable names", "[manager]") {
+  CHECK(mcp::to_string(ErrorCode::category_not_found) == "category_not_found");
+  CHECK(mcp::to_string(ErrorCode::load_failed) == "load_failed");
+  std::error_code ec = ErrorCode::timeout;
+  CHECK(ec.message() == "timeout");
+  CHECK(std::string(ec.category().name()) == "mcp");
+}
