@@ -1,0 +1,171 @@
+// examples/mcp_htm_server.cpp -- mcp-htm-server: the demo categories served over stdio.
+// Copyright (c) 2026 the mcp-htm authors
+// SPDX-License-Identifier: MIT
+#include "demo_categories.hpp"
+
+#include <mcp/hierarchical_tool_manager.hpp>
+#include <mcp/server.hpp>
+#include <mcp/stdio_transport.hpp>
+
+#include <CLI/CLI.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/signal_set.hpp>
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+/// Writes one log line to stderr (a single fwrite, so lines of threads don't mix).
+void log_to_stderr(mcp::LogLevel level, std::string_view text) {
+  const std::string line = fmt::format("mcp-htm-server [{}] {}\n", mcp::to_string(level), text);
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "mcp-htm-server: serves the mcp-htm demo tool categories (math, text, timing, faults, "
+      "util, stats, admin) to an MCP client over stdio (newline-delimited JSON-RPC on "
+      "stdin/stdout; logs on stderr)."};
+  bool flat = false;
+  bool stdio_flag = true;
+  std::string log_level = "info";
+  std::size_t max_line_bytes = std::size_t{4} << 20;
+  std::size_t threads = 1;
+  std::size_t page_size = 100;
+  std::int64_t shutdown_timeout_ms = 30'000;
+  std::int64_t call_timeout_ms = 0;
+  std::uint32_t breaker_threshold = 5;
+  std::int64_t breaker_recovery_ms = 30'000;
+  app.add_flag("--flat", flat,
+               "List every tool as `category.tool` with its own schema instead of the five "
+               "hierarchical meta-tools");
+  app.add_option("--log-level", log_level,
+                 "Lowest level logged on stderr and, until the client sends logging/setLevel, "
+                 "sent as notifications/message")
+      ->check(CLI::IsMember({"debug", "info", "notice", "warning", "error", "critical", "alert",
+                             "emergency"}))
+      ->capture_default_str();
+  app.add_option("--max-line-bytes", max_line_bytes,
+                 "Longest accepted JSON-RPC line; longer lines are discarded and answered with "
+                 "an error")
+      ->check(CLI::Range(std::size_t{64}, std::size_t{1} << 30))
+      ->capture_default_str();
+  app.add_flag("--stdio", stdio_flag, "Serve on stdin/stdout (the default and only transport; accepted for "
+                          "compatibility with launchers that pass it)");
+  app.add_option("--threads", threads, "Threads running the io_context")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--page-size", page_size, "Tools per tools/list page")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  app.add_option("--shutdown-timeout-ms", shutdown_timeout_ms,
+                 "At end of input, how long calls in flight may run before they are cancelled")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000}))
+      ->capture_default_str();
+  app.add_option("--call-timeout-ms", call_timeout_ms,
+                 "Deadline of every tools/call (0: none)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{86'400'000}))
+      ->capture_default_str();
+  app.add_option("--breaker-threshold", breaker_threshold,
+                 "Consecutive failures that open a category's circuit breaker")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_option("--breaker-recovery-ms", breaker_recovery_ms,
+                 "How long an open breaker rejects calls before a probe")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{3'600'000}))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  // A client that goes away must give EPIPE on write, not kill us.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  const mcp::LogLevel level = *mcp::parse_log_level(log_level);
+  auto local_log = [level](mcp::LogLevel l, std::string_view text) {
+    if (l >= level) log_to_stderr(l, text);
+  };
+
+  asio::io_context io(static_cast<int>(threads));
+  mcp::ManagerOptions manager_options;
+  manager_options.breaker.failure_threshold = breaker_threshold;
+  manager_options.breaker.recovery_timeout = std::chrono::milliseconds(breaker_recovery_ms);
+  if (manager_options.breaker.max_recovery_timeout < manager_options.breaker.recovery_timeout) {
+    manager_options.breaker.max_recovery_timeout = manager_options.breaker.recovery_timeout;
+  }
+  mcp::HierarchicalToolManager manager(io.get_executor(), manager_options);
+  demo::register_all(manager);
+
+  mcp::ServerOptions server_options;
+  server_options.name = "mcp-htm-server";
+  server_options.title = "mcp-htm demo server";
+  server_options.version = "0.1.0";
+  server_options.instructions =
+      flat ? "Tools are named category.tool."
+           : "Tools are grouped in categories: call tools_list_categories, then tools_list_tools "
+             "and tools_get_schema, then tools_dispatch (or tools_dispatch_parallel).";
+  server_options.mode = flat ? mcp::ToolMode::flat : mcp::ToolMode::hierarchical;
+  server_options.page_size = page_size;
+  server_options.client_log_level = level;
+  server_options.local_log = local_log;
+  if (call_timeout_ms > 0) server_options.call_timeout = std::chrono::milliseconds(call_timeout_ms);
+
+  mcp::StdioOptions stdio_options;
+  stdio_options.max_line_bytes = max_line_bytes;
+  stdio_options.shutdown_timeout = std::chrono::milliseconds(shutdown_timeout_ms);
+  stdio_options.local_log = local_log;
+
+  auto strand = asio::make_strand(io.get_executor());
+  auto transport = std::make_shared<mcp::StdioTransport>(strand, stdio_options);
+  auto server = std::make_shared<mcp::Server>(manager, transport->sink(), server_options, strand);
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](std::error_code ec, int signal) {
+    if (ec) return;
+    local_log(mcp::LogLevel::notice,
+              fmt::format("signal {}: finishing the calls in flight, then exiting", signal));
+    transport->stop();
+  });
+
+  int exit_code = 0;
+  local_log(mcp::LogLevel::info,
+            fmt::format("serving {} categories over stdio ({} mode)", manager.category_names().size(),
+                        flat ? "flat" : "hierarchical"));
+  asio::co_spawn(
+      strand,
+      [&]() -> asio::awaitable<void> {
+        co_await transport->run(*server);
+        auto report = co_await manager.graceful_shutdown(std::chrono::milliseconds(1000));
+        if (!report.completed) {
+          local_log(mcp::LogLevel::warning,
+                    fmt::format("{} call(s) still running at exit", report.still_running));
+        }
+      },
+      [&](std::exception_ptr error) {
+        if (error) {
+          try {
+            std::rethrow_exception(error);
+          } catch (const std::exception& e) {
+            local_log(mcp::LogLevel::critical, fmt::format("server failed: {}", e.what()));
+          }
+          exit_code = 1;
+        }
+        asio::post(io, [&] { signals.cancel(); });
+      });
+
+  std::vector<std::thread> pool;
+  for (std::size_t i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  local_log(mcp::LogLevel::info, "bye");
+  return exit_code;
+}
