@@ -2,7 +2,6 @@
 # separate consumer project against it with find_package(mcp_htm CONFIG).
 set(MCP_HTM_PKG_PREFIX ${CMAKE_BINARY_DIR}/package-test/prefix)
 add_test(NAME package:install
-  COMMAND ${CMAKE_COMMAND} -E rm -rf ${MCP_HTM_PKG_PREFIX}
   COMMAND ${CMAKE_COMMAND} --install ${CMAKE_BINARY_DIR} --prefix ${MCP_HTM_PKG_PREFIX})
 set_tests_properties(package:install PROPERTIES FIXTURES_SETUP mcp_htm_package)
 add_test(NAME package:find_package_consumer
