@@ -179,12 +179,16 @@ Json structured_result(Json structured, bool is_error) {
   return result;
 }
 
-/// A tools/call result of a tool called directly (flat mode).
-Json flat_result(DispatchResult& dispatched) {
+/// A tools/call result of a tool called directly (flat mode). An error carries the
+/// Python-compatible error shape as structuredContent only when the tool declares no
+/// outputSchema (clients check structuredContent against it, even on errors).
+Json flat_result(DispatchResult& dispatched, bool has_output_schema) {
   if (!dispatched.ok()) {
     Json result = Json::object();
-    result["content"] = Json::array({Json{{"type", "text"}, {"text", dispatched.error().message}}});
-    result["structuredContent"] = dispatched.to_json();
+    const auto& error = dispatched.error();
+    result["content"] = Json::array(
+        {Json{{"type", "text"}, {"text", fmt::format("{} [{}]", error.message, to_string(error.code))}}});
+    if (!has_output_schema) result["structuredContent"] = dispatched.to_json();
     result["isError"] = true;
     return result;
   }
@@ -763,11 +767,15 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     parallel.return_exceptions = args.value("return_exceptions", true);
     if (auto t = args.find("timeout_ms"); t != args.end()) parallel.deadline = std::chrono::milliseconds(t->get<std::int64_t>());
     parallel.deadline = shortest(parallel.deadline, options.call_timeout);
-    const auto total = static_cast<double>(calls.size());
-    progress(token, 0, total, fmt::format("0 of {} calls done", calls.size()));
+    // Progress: the start of the batch. The manager offers no per-call completion hook
+    // yet; and no final "N of N" is sent, since the response itself says the batch is
+    // done -- and the TypeScript SDK client handles notifications a microtask later
+    // than responses, so a progress notification read in the same chunk as the
+    // response reaches it after the request is closed (an "unknown token" error).
+    progress(token, 0, static_cast<double>(calls.size()),
+             fmt::format("running {} calls", calls.size()));
     BatchResult batch = co_await manager.dispatch_parallel(std::move(calls), parallel);
     for (const auto& r : batch) note_failure(r);
-    progress(token, total, total, fmt::format("{} of {} calls done", batch.size(), batch.size()));
     co_return batch.to_json();
   }
 
@@ -789,7 +797,13 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                                             fmt::format("Invalid params: unknown tool '{}'", name),
                                             Json{{"tool", name}}}};
       }
-      co_return Outcome{flat_result(result), std::nullopt};
+      bool has_output_schema = false;
+      if (!loaded) loaded = manager.loaded_category(category);
+      if (loaded) {
+        const Tool* t = loaded->find_tool(tool);
+        has_output_schema = t != nullptr && t->spec().output_schema.has_value();
+      }
+      co_return Outcome{flat_result(result, has_output_schema), std::nullopt};
     }
     co_return Outcome{{}, ProtocolError{jsonrpc::invalid_params,
                                         fmt::format("Invalid params: unknown tool '{}'", name),
