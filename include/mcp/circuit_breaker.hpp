@@ -105,7 +105,9 @@ struct CircuitBreakerOptions {
 /// The verdict of CircuitBreaker::try_acquire. Pass it back to record() once the call ends.
 /**
  * A plain value: copy it into the coroutine or callback that ends the call. Record each
- * admitted call exactly once; recording a rejected admission does nothing.
+ * admitted call exactly once; recording a rejected admission does nothing, and neither
+ * does recording one admitted while the breaker was disabled. A forced-open breaker
+ * rejects with a `retry_after` of 0: not before reset().
  */
 struct Admission {
   bool admitted = false;         ///< false: rejected, do not run the call
@@ -121,7 +123,10 @@ struct Admission {
 struct BreakerTransition {
   BreakerState from;
   BreakerState to;
-  std::string reason;  ///< e.g. "5 consecutive failures", "failure rate 60% >= 50%"
+  /// Why, e.g. "5 consecutive failures; open for 30000 ms", "failure rate 60% >= 50% over
+  /// 10 calls; open for 30000 ms", "probe failed; open for 60000 ms", "2 consecutive probe
+  /// successes", "recovery timeout elapsed after 30000 ms", "force_open()", "reset()".
+  std::string reason;
 };
 
 /// A consistent snapshot of a breaker, from CircuitBreaker::info().
