@@ -16,7 +16,7 @@ namespace mcp::detail {
 struct Utf8Scan {
   bool valid = true;             ///< false: an invalid sequence starts at error_offset
   bool truncated = false;        ///< true: stopped after `limit` + 1 code points
-  std::size_t code_points = 0;   ///< code points seen (limit + 1 when truncated)
+  std::size_t code_points = 0;   ///< code points seen (more than the limit when truncated)
   std::size_t error_offset = 0;  ///< byte offset of the first invalid sequence
 };
 
