@@ -15,7 +15,7 @@ namespace mcp::detail {
 /// What scan_utf8 found.
 struct Utf8Scan {
   bool valid = true;             ///< false: an invalid sequence starts at error_offset
-  bool truncated = false;        ///< true: stopped after `limit` + 1 code points
+  bool truncated = false;        ///< true: stopped once more than `limit` code points were seen
   std::size_t code_points = 0;   ///< code points seen (more than the limit when truncated)
   std::size_t error_offset = 0;  ///< byte offset of the first invalid sequence
 };
