@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: MIT
 #include "demo_categories.hpp"
 
+#include <mcp/validator.hpp>
+
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
@@ -49,21 +51,17 @@ Json text_schema(Json extra_properties = Json::object()) {
           {"additionalProperties", false}};
 }
 
-/// Checks a text argument the way the Python original's validate_text_input did:
-/// not empty after trimming, no NUL or other control characters except tab/newline.
-const std::string& checked_text(const Json& args) {
-  const auto& text = args.at("text").get_ref<const std::string&>();
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
-    throw std::invalid_argument("text must not be empty or only whitespace");
-  }
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-      throw std::invalid_argument(
-          fmt::format("text holds a control character (0x{:02x}) at byte {}", c, i));
-    }
-  }
-  return text;
+/// The demo's validator: the Python original's input checks (UTF-8, length, unsafe
+/// content such as `<script>` or `__import__`). Thread-safe; one for the process.
+mcp::EnhancedParameterValidator& validator() {
+  static mcp::EnhancedParameterValidator instance;
+  return instance;
+}
+
+/// The `text` argument, checked and trimmed; a bad one throws ValidationError, which the
+/// manager reports as a tool_error naming the parameter and the reason.
+std::string checked_text(const Json& args) {
+  return validator().validate_text_input(args.at("text").get_ref<const std::string&>(), 100000);
 }
 
 std::vector<std::string> words_of(const std::string& text) {
@@ -134,7 +132,7 @@ std::shared_ptr<mcp::ToolCategory> make_text() {
   auto text = std::make_shared<mcp::ToolCategory>("text", "Text utilities (validated input)");
   text->add_tool(mcp::ToolSpec("word_count", "Count the words, characters (code points) and lines of a text.", text_schema()),
                  [](Json args) {
-                   const std::string& t = checked_text(args);
+                   const std::string t = checked_text(args);
                    std::size_t chars = 0;
                    for (char c : t) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
                    return Json{{"words", words_of(t).size()},
@@ -145,7 +143,7 @@ std::shared_ptr<mcp::ToolCategory> make_text() {
                                  "lower-case ASCII letters.", text_schema(
                       {{"lowercase", {{"type", "boolean"}, {"default", false}}}})),
                  [](Json args) {
-                   const std::string& t = checked_text(args);
+                   const std::string t = checked_text(args);
                    std::string out;
                    for (const auto& w : words_of(t)) {
                      if (!out.empty()) out.push_back(' ');
@@ -158,11 +156,16 @@ std::shared_ptr<mcp::ToolCategory> make_text() {
                    }
                    return Json{{"text", std::move(out)}};
                  });
+  text->add_tool(mcp::ToolSpec("validate", "Run the validator's text check: the trimmed text, or a "
+                                           "tool error saying why it was rejected (invalid UTF-8, too "
+                                           "long, empty, unsafe content such as <script> or __import__).",
+                               text_schema()),
+                 [](Json args) { return Json{{"valid", true}, {"text", checked_text(args)}}; });
   text->add_tool(mcp::ToolSpec("truncate", "Cut a text to at most max_chars code points, never inside a "
                                  "character; \"...\" marks a cut.", text_schema(
                       {{"max_chars", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100000}}}})),
                  [](Json args) {
-                   const std::string& t = checked_text(args);
+                   const std::string t = checked_text(args);
                    const auto max = args.value("max_chars", std::size_t{100});
                    return Json{{"text", mcp::ToolCategory::summary_of(t, max)}};
                  });

@@ -10,6 +10,7 @@
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
+#include <asio/dispatch.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
@@ -234,6 +235,17 @@ std::string_view trim(std::string_view text) noexcept {
 }
 
 bool valid_id(const Json& id) noexcept { return id.is_string() || id.is_number_integer(); }
+
+/// Sets ParallelOptions::on_result (the per-call completion hook) when the manager has it.
+template <class Options, class Callback>
+void set_on_result(Options& options, Callback callback) {
+  if constexpr (requires { options.on_result = std::move(callback); }) {
+    options.on_result = std::move(callback);
+  } else {
+    (void)options;
+    (void)callback;  // no hook yet: only the "0 of N" notification is sent
+  }
+}
 
 std::optional<std::chrono::milliseconds> shortest(std::optional<std::chrono::milliseconds> a,
                                                   std::optional<std::chrono::milliseconds> b) {
@@ -633,6 +645,12 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
               outcome.error = ProtocolError{jsonrpc::internal_error, "Internal error",
                                             Json{{"detail", e.what()}}};
             }
+            // The manager may have resumed us on one of its own strands: come back to
+            // ours before touching the server's state (inline when already there).
+            if (!self->strand.running_in_this_thread()) {
+              co_await asio::this_coro::reset_cancellation_state(asio::disable_cancellation());
+              co_await asio::dispatch(self->strand, asio::use_awaitable);
+            }
           }
           self->finish(*request, std::move(outcome));
         }(self, request, std::move(body), std::move(params)),
@@ -767,13 +785,31 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     parallel.return_exceptions = args.value("return_exceptions", true);
     if (auto t = args.find("timeout_ms"); t != args.end()) parallel.deadline = std::chrono::milliseconds(t->get<std::int64_t>());
     parallel.deadline = shortest(parallel.deadline, options.call_timeout);
-    // Progress: the start of the batch. The manager offers no per-call completion hook
-    // yet; and no final "N of N" is sent, since the response itself says the batch is
-    // done -- and the TypeScript SDK client handles notifications a microtask later
-    // than responses, so a progress notification read in the same chunk as the
-    // response reaches it after the request is closed (an "unknown token" error).
-    progress(token, 0, static_cast<double>(calls.size()),
-             fmt::format("running {} calls", calls.size()));
+    // Progress: "0 of N" when the batch starts, then one notification per completed call
+    // (at most about 100 per batch) -- except for the last call: the response itself says
+    // the batch is done. (The TypeScript SDK client handles notifications a microtask
+    // later than responses: a progress notification read in the same chunk as the
+    // response would reach it after the request is closed, as an "unknown token" error.)
+    if (!token.is_null()) {
+      const std::size_t total = calls.size();
+      progress(token, 0, static_cast<double>(total), fmt::format("0 of {} calls done", total));
+      struct Counter {
+        std::mutex mutex;  // orders the notifications of calls ending on different threads
+        std::size_t done = 0;
+      };
+      set_on_result(parallel, [counter = std::make_shared<Counter>(), total, token,
+                               sink = sink](std::size_t, const DispatchResult&) {
+        std::lock_guard lock(counter->mutex);
+        const std::size_t done = ++counter->done;
+        if (done >= total) return;
+        if (total > 100 && done * 100 / total == (done - 1) * 100 / total) return;
+        sink->send(jsonrpc::make_notification(
+            "notifications/progress", {{"progressToken", token},
+                                       {"progress", done},
+                                       {"total", total},
+                                       {"message", fmt::format("{} of {} calls done", done, total)}}));
+      });
+    }
     BatchResult batch = co_await manager.dispatch_parallel(std::move(calls), parallel);
     for (const auto& r : batch) note_failure(r);
     co_return batch.to_json();

@@ -399,10 +399,13 @@ TEST_CASE("tools_dispatch_parallel keeps call order and reports progress", "[ser
   CHECK(s.at("results").at(0).at("result") == 2.0);
   CHECK(s.at("results").at(1).at("error_code") == "tool_error");
   CHECK(s.at("results").at(2).at("result") == 4.0);
-  REQUIRE(progress.size() >= 1);
-  CHECK(progress.front().at("progressToken") == "tok");
-  CHECK(progress.front().at("total") == 3);
-  CHECK(progress.back().at("progress").get<double>() < 3);  // the response says "done"
+  // "0 of 3", then one per completed call but the last (the response says "done").
+  REQUIRE(progress.size() == 3);
+  for (std::size_t i = 0; i < progress.size(); ++i) {
+    CHECK(progress[i].at("progressToken") == "tok");
+    CHECK(progress[i].at("total") == 3);
+    CHECK(progress[i].at("progress") == i);
+  }
   for (std::size_t i = 1; i < progress.size(); ++i) {
     CHECK(progress[i].at("progress").get<double>() > progress[i - 1].at("progress").get<double>());
   }

@@ -24,6 +24,7 @@ if (!server) {
 }
 
 let failures = 0;
+const servers = [];  // stderr of every server started, shown when a step fails
 async function step(name, fn) {
   const t0 = performance.now();
   try {
@@ -32,6 +33,10 @@ async function step(name, fn) {
   } catch (e) {
     failures++;
     console.log(`FAIL ${name}\n     ${e?.stack ?? e}`);
+    for (const stderr of servers) {
+      const text = stderr();
+      if (text) console.log(`     server stderr (last 3000 bytes):\n${text.slice(-3000)}`);
+    }
   }
 }
 
@@ -41,6 +46,7 @@ async function connect(args = [], { rewriteVersion } = {}) {
   const transport = new StdioClientTransport({ command: server, args, stderr: 'pipe' });
   let stderr = '';
   transport.stderr?.on('data', (d) => (stderr += d));
+  servers.push(() => stderr);
   const seen = [];  // every raw message from the server
   if (rewriteVersion) {
     const send = transport.send.bind(transport);
@@ -146,6 +152,12 @@ await step('tools_dispatch: math, text (validated), lazily loaded stats', async 
     name: 'tools_dispatch', arguments: { category: 'text', tool: 'normalize', params: { text: '  Hello   World ', lowercase: true } },
   }));
   assert.equal(s.result.text, 'hello world');
+  const unsafe = await c.client.callTool({
+    name: 'tools_dispatch', arguments: { category: 'text', tool: 'validate', params: { text: '<script>alert(1)</script>' } },
+  });
+  assert.equal(unsafe.isError, true);
+  assert.equal(structured(unsafe).error_code, 'tool_error');
+  assert.match(structured(unsafe).error, /Validation error for parameter 'text'/);
   s = structured(await c.client.callTool({
     name: 'tools_dispatch', arguments: { category: 'stats', tool: 'median', params: { values: [5, 1, 3] } },
   }));
@@ -205,9 +217,11 @@ await step('tools_dispatch_parallel with a progress token receives progress', as
   assert.equal(s.total, 11);
   assert.equal(s.succeeded, 11);
   assert.deepEqual(s.results.slice(0, 10).map((x) => x.result.result), [...Array(10).keys()].map((i) => i + 1));
-  assert.ok(progress.length >= 1, `progress: ${JSON.stringify(progress)}`);
-  assert.equal(progress[0].total, 11);
-  assert.ok(progress.at(-1).progress < 11);  // the response itself says "all done"
+  // "0 of 11", then one per completed call but the last (the response says "done"):
+  // the ten additions end at once, the sleep 20 ms later.
+  assert.equal(progress.length, 11, `progress: ${JSON.stringify(progress)}`);
+  assert.deepEqual(progress.map((p) => p.progress), [...Array(11).keys()]);
+  assert.ok(progress.every((p) => p.total === 11));
   for (let i = 1; i < progress.length; i++) assert.ok(progress[i].progress > progress[i - 1].progress);
 });
 
