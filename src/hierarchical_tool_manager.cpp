@@ -274,6 +274,14 @@ struct HierarchicalToolManager::Impl {
       return false;
     }
     admission = slot.breaker.try_acquire();
+    if (!admission && admission.state == BreakerState::forced_open) {
+      out.set_error(ErrorCode::circuit_open,
+                    fmt::format("category '{}' is isolated: its circuit breaker was forced open "
+                                "and stays open until it is reset",
+                                slot.name),
+                    Json{{"retry_after_ms", nullptr}});
+      return false;
+    }
     if (!admission) {
       const auto retry_ms = std::chrono::duration_cast<std::chrono::milliseconds>(admission.retry_after);
       out.set_error(ErrorCode::circuit_open,
@@ -286,20 +294,33 @@ struct HierarchicalToolManager::Impl {
     return true;
   }
 
+  // Records exactly once, even when a custom classifier throws (then: a failure).
+  static void record_outcome(Slot& slot, const Admission& admission, const CallReport& report) {
+    CallOutcome outcome = CallOutcome::failure;
+    try {
+      outcome = slot.breaker.classify(report);
+    } catch (...) {
+    }
+    slot.breaker.record(admission, outcome);
+  }
+
   static void run_sync(Slot& slot, const Tool& tool, const Admission& admission, Json&& params,
                        DispatchResult& out) {
     CallReport report;
+    Json value;
     try {
-      Json value = tool.sync_handler()(std::move(params));
+      value = tool.sync_handler()(std::move(params));
       report.result = &value;
-      slot.breaker.record(admission, slot.breaker.classify(report));
-      out.set_value(std::move(value));
     } catch (...) {
       report.exception = std::current_exception();
-      slot.breaker.record(admission, slot.breaker.classify(report));
+    }
+    record_outcome(slot, admission, report);
+    if (report.exception) {
       out.set_error(ErrorCode::tool_error,
                     fmt::format("tool '{}.{}' failed: {}", slot.name, tool.name(),
                                 describe_exception(report.exception)));
+    } else {
+      out.set_value(std::move(value));
     }
   }
 
@@ -403,12 +424,13 @@ struct HierarchicalToolManager::Impl {
     } catch (...) {
       report.exception = std::current_exception();
     }
-    if (report.exception && (co_await asio::this_coro::cancellation_state).cancelled() !=
-                                asio::cancellation_type::none) {
+    // co_await only as a full statement: GCC 12 miscompiles it inside && and ?:.
+    const auto cancel_state = co_await asio::this_coro::cancellation_state;
+    if (report.exception && cancel_state.cancelled() != asio::cancellation_type::none) {
       report.cancelled = true;
     }
     if (!report.exception && !report.timed_out) report.result = &value;
-    slot->breaker.record(admission, slot->breaker.classify(report));
+    record_outcome(*slot, admission, report);
     if (report.cancelled) {
       out.set_error(ErrorCode::cancelled,
                     fmt::format("call of '{}.{}' was cancelled", slot->name, tool->name()));
@@ -492,6 +514,7 @@ struct HierarchicalToolManager::Impl {
     std::size_t limit = 0;             // most workers at once
     bool return_exceptions = true;
     std::optional<TimePoint> deadline;
+    const ResultCallback* on_result = nullptr;  // lives in the awaiting frame's options
 
     std::atomic<std::size_t> next{0};  // next position in `pending` to claim
     std::atomic<bool> stop{false};     // no more calls start (cancel or fail-fast)
@@ -522,8 +545,20 @@ struct HierarchicalToolManager::Impl {
 
     void start_worker() {  // precondition: `active` already counts this worker
       auto worker = std::make_shared<Worker>(impl->executor);
-      asio::co_spawn(worker->strand, run_worker(shared_from_this(), worker),
-                     asio::bind_cancellation_slot(worker->signal.slot(), asio::detached));
+      // The worker's cancellation signal holds the coroutine's cancellation state, so it
+      // must outlive the coroutine's awaitable thread, which is torn down after the
+      // completion handler returns. Releasing it from a later turn of the same strand
+      // guarantees that.
+      // The coroutine gets a plain pointer: the completion handler owns the batch until
+      // the coroutine has ended (no shared_ptr parameter copies in coroutine frames).
+      auto self = shared_from_this();
+      asio::co_spawn(worker->strand, run_worker(this),
+                     asio::bind_cancellation_slot(
+                         worker->signal.slot(),
+                         [self, worker](std::exception_ptr) mutable {
+                           auto& strand = worker->strand;
+                           asio::post(strand, [self = std::move(self), worker = std::move(worker)] {});
+                         }));
       bool cancel_now = false;
       {
         std::lock_guard lock(mutex);
@@ -557,9 +592,8 @@ struct HierarchicalToolManager::Impl {
       if (fail_fast) stop_all();
     }
 
-    static asio::awaitable<void> run_worker(std::shared_ptr<Batch> self,
-                                            std::shared_ptr<Worker> worker) {
-      asio::post(self->impl->executor, [self] { self->on_idle(); });
+    static asio::awaitable<void> run_worker(Batch* self) {
+      asio::post(self->impl->executor, [batch = self->shared_from_this()] { batch->on_idle(); });
       for (;;) {
         if (self->stop.load(std::memory_order_acquire)) break;
         const std::size_t k = self->next.fetch_add(1, std::memory_order_relaxed);
@@ -577,8 +611,8 @@ struct HierarchicalToolManager::Impl {
         }
         self->impl->finish(call, out, start, Clock::now());
         if (!out.ok()) self->note_failure(i);
+        if (*self->on_result) (*self->on_result)(i, out);
       }
-      (void)worker;
       self->worker_done();
     }
 
@@ -592,18 +626,22 @@ struct HierarchicalToolManager::Impl {
       waiter.complete();
     }
 
+    // The caller keeps the batch alive across this co_await. The initiation lambda
+    // captures only a raw pointer: GCC 12 destroys the captures of a lambda temporary
+    // inside a co_await expression twice (GCC bug 100611), which for a shared_ptr capture
+    // meant one release too many.
     asio::awaitable<void> wait_all() {
-      auto self = shared_from_this();
-      co_await async_wait_for<void()>([self](auto handler) {
+      Batch* batch = this;
+      co_await async_wait_for<void()>([batch](auto handler) {
         auto slot = asio::get_associated_cancellation_slot(handler);
         if (slot.is_connected()) {
-          slot.assign([self](asio::cancellation_type type) {
+          slot.assign([self = batch->shared_from_this()](asio::cancellation_type type) {
             if (type != asio::cancellation_type::none) self->stop_all();
           });
         }
-        std::unique_lock lock(self->mutex);
-        if (self->active != 0) {
-          self->join = detail::PendingHandler<>(std::move(handler));
+        std::unique_lock lock(batch->mutex);
+        if (batch->active != 0) {
+          batch->join = detail::PendingHandler<>(std::move(handler));
           return;
         }
         lock.unlock();
@@ -661,10 +699,12 @@ struct HierarchicalToolManager::Impl {
         if (!batch.first_error) batch.first_error = i;
         stopped = !options.return_exceptions;
       }
+      if (options.on_result) options.on_result(i, results[i]);
     }
 
+    const auto cancel_state = co_await asio::this_coro::cancellation_state;
     if (!pending.empty() && !stopped &&
-        (co_await asio::this_coro::cancellation_state).cancelled() == asio::cancellation_type::none) {
+        cancel_state.cancelled() == asio::cancellation_type::none) {
       auto state = std::make_shared<Batch>();
       state->impl = this;
       state->calls = &calls;
@@ -673,6 +713,7 @@ struct HierarchicalToolManager::Impl {
       state->limit = std::min(options.max_concurrent.value_or(n), state->pending.size());
       state->return_exceptions = options.return_exceptions;
       state->deadline = deadline;
+      state->on_result = &options.on_result;
       state->active = 1;
       state->start_worker();
       co_await state->wait_all();

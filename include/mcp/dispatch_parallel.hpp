@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,9 +28,23 @@ struct CallOptions {
   /// Deadline of this call (coroutine tools only; the shortest of this, the tool's and
   /// the manager's default applies). Expiry cancels the tool and gives ErrorCode::timeout.
   std::optional<std::chrono::milliseconds> timeout;
+
+  CallOptions& with_timeout(std::chrono::milliseconds limit) {
+    timeout = limit;
+    return *this;
+  }
 };
 
+/// Called once per call of a batch as soon as its result is final, with the call's
+/// index; on whichever pool thread ran the call, possibly concurrently: it must be
+/// thread-safe and must not block (MCP progress notifications hook in here).
+using ResultCallback = std::function<void(std::size_t index, const DispatchResult& result)>;
+
 /// Options of HierarchicalToolManager::dispatch_parallel.
+/**
+ * An aggregate with chainable setters: `ParallelOptions{}.with_max_concurrent(8)`
+ * (GCC 12 warns on partial designated initializers under -Wextra).
+ */
 struct ParallelOptions {
   /// At most this many calls in flight: a sliding window (a new call starts the moment
   /// any running call ends). Empty: unbounded. 0 is refused (std::invalid_argument).
@@ -40,6 +55,25 @@ struct ParallelOptions {
   /// Deadline of the whole batch: calls still running are cancelled and read `timeout`,
   /// calls not yet started read `timeout` too.
   std::optional<std::chrono::milliseconds> deadline;
+  /// Optional: told about each result as it completes.
+  ResultCallback on_result;
+
+  ParallelOptions& with_max_concurrent(std::size_t limit) {
+    max_concurrent = limit;
+    return *this;
+  }
+  ParallelOptions& with_return_exceptions(bool value) {
+    return_exceptions = value;
+    return *this;
+  }
+  ParallelOptions& with_deadline(std::chrono::milliseconds limit) {
+    deadline = limit;
+    return *this;
+  }
+  ParallelOptions& with_on_result(ResultCallback callback) {
+    on_result = std::move(callback);
+    return *this;
+  }
 };
 
 /// The results of dispatch_parallel: one DispatchResult per call, in call order.
