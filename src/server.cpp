@@ -28,6 +28,13 @@
 #include <utility>
 #include <vector>
 
+// GCC 12 false positive: after inlining a coroutine's ramp and destroy functions it pairs
+// Asio's class-specific awaitable_frame_base::operator delete (its thread-local frame
+// recycler) with the global operator new and reports -Wmismatched-new-delete.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 namespace mcp {
 namespace {
 
@@ -308,6 +315,12 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   asio::steady_timer drain_timer;
   Json meta_definitions = Json::array();
   std::vector<MetaTool> meta_tools;
+  /// A tools/call serve_message() runs inline.
+  struct InlineCall {
+    Json id;
+    Json params;
+  };
+  std::optional<InlineCall>* inline_slot = nullptr;  // set while serve_message() parses
 
   void send(std::string message) { sink->send(std::move(message)); }
 
@@ -612,9 +625,75 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       send_error(id, jsonrpc::invalid_params, "Invalid params: \"arguments\" must be an object");
       return;
     }
+    if (inline_slot != nullptr &&
+        can_run_inline(name->get_ref<const std::string&>(),
+                       args == params.end() ? nullptr : &*args)) {
+      inline_slot->emplace(InlineCall{id, std::move(params)});
+      return;
+    }
     spawn(id, [](std::shared_ptr<Impl> self, Json p) -> asio::awaitable<Outcome> {
       co_return co_await self->call_tool(std::move(p));
     }, std::move(params));
+  }
+
+  /// True for a synchronous tool of a loaded category: its call cannot wait.
+  [[nodiscard]] bool is_loaded_sync_tool(std::string_view category, std::string_view tool) const {
+    auto loaded = manager.loaded_category(category);
+    if (!loaded) return false;
+    const Tool* t = loaded->find_tool(tool);
+    return t != nullptr && !t->is_async();
+  }
+
+  /// True when a tools/call can run inline in serve_message(): it runs a synchronous
+  /// tool of a loaded category (flat `category.tool`, or `tools_dispatch` of one).
+  [[nodiscard]] bool can_run_inline(const std::string& name, const Json* args) const {
+    if (closing) return false;
+    if (options.mode == ToolMode::flat) {
+      for (std::size_t dot = name.find('.'); dot != std::string::npos; dot = name.find('.', dot + 1)) {
+        if (is_loaded_sync_tool(std::string_view(name.data(), dot),
+                                std::string_view(name.data() + dot + 1, name.size() - dot - 1))) {
+          return true;
+        }
+      }
+      return false;
+    }
+    if (name != meta_dispatch || args == nullptr || !args->is_object()) return false;
+    auto category = args->find("category");
+    auto tool = args->find("tool");
+    if (category == args->end() || tool == args->end() || !category->is_string() ||
+        !tool->is_string()) {
+      return false;
+    }
+    return is_loaded_sync_tool(category->get_ref<const std::string&>(),
+                               tool->get_ref<const std::string&>());
+  }
+
+  /// handle_message() for a coroutine caller on the strand: a call that cannot wait runs
+  /// inline, in the caller's coroutine (no co_spawn, no hop).
+  asio::awaitable<void> serve_message(std::string_view text) {
+    std::optional<InlineCall> call;
+    inline_slot = &call;
+    handle_message(text);
+    inline_slot = nullptr;
+    if (!call) co_return;
+    Outcome outcome;
+    try {
+      outcome = co_await call_tool(std::move(call->params));
+    } catch (const std::exception& e) {
+      outcome.error = ProtocolError{jsonrpc::internal_error, "Internal error", Json{{"detail", e.what()}}};
+    }
+    if (!strand.running_in_this_thread()) {
+      co_await asio::dispatch(strand, asio::use_awaitable);
+    }
+    respond(call->id, outcome);
+  }
+
+  void respond(const Json& id, const Outcome& outcome) {
+    if (outcome.error) {
+      send_error(id, outcome.error->code, outcome.error->message, outcome.error->data);
+    } else {
+      send(jsonrpc::make_result(id, outcome.result));
+    }
   }
 
   /// Runs `body(self, params)` in its own cancellable coroutine and answers `id` with its
@@ -663,10 +742,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   void finish(Request& request, Outcome outcome) {
     if (request.cancelled_by_client) {
       local_log(LogLevel::debug, fmt::format("request {} cancelled: no response", request.key));
-    } else if (outcome.error) {
-      send_error(request.id, outcome.error->code, outcome.error->message, outcome.error->data);
     } else {
-      send(jsonrpc::make_result(request.id, outcome.result));
+      respond(request.id, outcome);
     }
     retire(request);
   }
@@ -908,6 +985,11 @@ Server::~Server() = default;
 const Server::executor_type& Server::get_executor() const noexcept { return impl_->strand; }
 
 void Server::handle_message(std::string_view text) { impl_->handle_message(text); }
+
+asio::awaitable<void> Server::serve_message(std::string_view text) {
+  auto impl = impl_;  // keep alive across the suspension
+  co_await impl->serve_message(text);
+}
 
 void Server::reject(int code, std::string_view message, const Json& data) {
   impl_->send_error(nullptr, code, message, data);

@@ -212,14 +212,14 @@ struct StdioTransport::Impl : std::enable_shared_from_this<Impl>, MessageSink {
             if (length > max) {
               line_too_long(server, length);
             } else {
-              server.handle_message(std::string_view(data + start, length));
+              co_await server.serve_message(std::string_view(data + start, length));
             }
           } else if (line.size() + length > max) {
             line_too_long(server, line.size() + length);
             std::string().swap(line);
           } else {
             line.append(data + start, length);
-            server.handle_message(line);
+            co_await server.serve_message(line);
             line.clear();
           }
           start = end + 1;
@@ -232,14 +232,14 @@ struct StdioTransport::Impl : std::enable_shared_from_this<Impl>, MessageSink {
         break;
       }
     }
+    // From here on, cancelling the awaiting coroutine must not cut the graceful end short.
+    co_await asio::this_coro::reset_cancellation_state(asio::disable_cancellation());
     // A last line without a newline still counts.
     if (discarding) {
       line_too_long(server, discarded);
     } else if (!line.empty()) {
-      server.handle_message(line);
+      co_await server.serve_message(line);
     }
-    // From here on, cancelling the awaiting coroutine must not cut the graceful end short.
-    co_await asio::this_coro::reset_cancellation_state(asio::disable_cancellation());
     if (log) log(LogLevel::info, "end of input: finishing the requests in flight");
     co_await server.shutdown(options.shutdown_timeout);
     co_await flush(options.shutdown_timeout);

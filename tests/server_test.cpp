@@ -622,6 +622,9 @@ TEST_CASE("stdio transport: framing, limits, and a graceful end of input", "[ser
   input += R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"tools_dispatch","arguments":{"category":"timing","tool":"sleep"}}})"
            "\n";
   input += R"({"jsonrpc":"2.0","id":2,"method":"ping"})" "\n";
+  // A synchronous tool: run inline by the reader (Server::serve_message).
+  input += R"({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"tools_dispatch","arguments":{"category":"math","tool":"add","params":{"a":2,"b":3}}}})"
+           "\n";
   input += std::string(100'000, 'x') + "\n";  // over the limit: discarded, answered
   input += R"({"jsonrpc":"2.0","id":3,"method":"ping"})" "\r\n";
   input += std::string(150, ' ') + R"({"jsonrpc":"2.0","id":5,"method":"ping"})" "\n";  // 191 bytes: fits
@@ -668,11 +671,12 @@ TEST_CASE("stdio transport: framing, limits, and a graceful end of input", "[ser
       }
     } else {
       ids.push_back(m.at("id").get<int>());
+      if (ids.back() == 6) CHECK(m.at("result").at("structuredContent").at("result") == 5.0);
     }
   }
   CHECK(too_long == 2);
   CHECK(parse_errors == 2);
   // The pings are answered before the slow call, which still is answered before exit.
-  CHECK(ids == std::vector<int>{2, 3, 5, 4, 1});
+  CHECK(ids == std::vector<int>{2, 6, 3, 5, 4, 1});
   CHECK(transport->lines_too_long() == 2);
 }

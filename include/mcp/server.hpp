@@ -84,7 +84,8 @@ struct ServerOptions {
  * client's `notifications/cancelled` (no response is then sent for it).
  *
  * @par Thread safety
- * handle_message(), reject() and shutdown() must run on get_executor() (a strand).
+ * handle_message(), serve_message(), reject() and shutdown() must run on
+ * get_executor() (a strand).
  * log() and the manager's category-change notifications may come from any thread.
  *
  * @par Example
@@ -117,6 +118,13 @@ class Server {
   /// Handles one incoming message text (one JSON-RPC request, notification or response).
   /// Answers bad input with the matching JSON-RPC error. Never throws.
   void handle_message(std::string_view text);
+
+  /// handle_message() for a caller that is a coroutine on get_executor(), such as a
+  /// transport's reader: a `tools/call` of a synchronous tool of a loaded category (which
+  /// cannot wait) runs inline in the awaiting coroutine -- no co_spawn, no executor hop --
+  /// and is answered before it returns; everything else is as handle_message().
+  /// `text` must stay valid until the returned awaitable completes.
+  [[nodiscard]] asio::awaitable<void> serve_message(std::string_view text);
 
   /// Answers input the transport could not turn into a message (e.g. an over-long line)
   /// with an error response whose id is null.
