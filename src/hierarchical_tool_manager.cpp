@@ -334,18 +334,38 @@ struct HierarchicalToolManager::Impl {
 
   // Completes the call without suspending when it can: early errors and synchronous
   // tools of loaded categories. False: it needs run_async (a load or a coroutine tool).
-  bool try_inline(ToolCall& call, DispatchResult& out) const {
-    Slot* slot = find_slot(call.category);
-    if (slot == nullptr) {
-      category_not_found(call.category, out);
-      return true;
-    }
-    ToolCategory* category = slot->ready.load(std::memory_order_acquire);
-    if (category == nullptr) return false;
-    const Tool* tool = category->find_tool(call.tool);
-    if (tool == nullptr) {
-      tool_not_found(*category, call.tool, out);
-      return true;
+  // The previous call's resolution, reused when the next call names the same category
+  // and tool (batches repeat a few tools): two string compares instead of two lookups.
+  struct ResolvedTool {
+    std::string_view category;
+    std::string_view tool;
+    Slot* slot = nullptr;
+    const Tool* tool_ptr = nullptr;
+  };
+
+  // Completes the call without suspending when it can: early errors and synchronous
+  // tools of loaded categories. False: it needs run_async (a load or a coroutine tool).
+  bool try_inline(ToolCall& call, DispatchResult& out, ResolvedTool* cache = nullptr) const {
+    Slot* slot = nullptr;
+    const Tool* tool = nullptr;
+    if (cache != nullptr && cache->tool_ptr != nullptr && call.tool == cache->tool &&
+        call.category == cache->category) {
+      slot = cache->slot;
+      tool = cache->tool_ptr;
+    } else {
+      slot = find_slot(call.category);
+      if (slot == nullptr) {
+        category_not_found(call.category, out);
+        return true;
+      }
+      ToolCategory* category = slot->ready.load(std::memory_order_acquire);
+      if (category == nullptr) return false;
+      tool = category->find_tool(call.tool);
+      if (tool == nullptr) {
+        tool_not_found(*category, call.tool, out);
+        return true;
+      }
+      if (cache != nullptr) *cache = {slot->name, tool->name(), slot, tool};
     }
     if (tool->is_async()) return false;
     note_deprecation(*tool, out);
@@ -650,6 +670,95 @@ struct HierarchicalToolManager::Impl {
     }
   };
 
+  // The inline pass of a batch. Calls are claimed in chunks from an atomic index by
+  // the awaiting coroutine and, for large batches, one helper on another pool thread.
+  struct InlinePass {
+    static constexpr std::size_t share_threshold = 512;  // below: one thread, no post
+    static constexpr std::size_t chunk_size = 64;        // ~5-10 us of no-op calls
+
+    Impl* impl = nullptr;
+    std::vector<ToolCall>* calls = nullptr;
+    std::vector<DispatchResult>* results = nullptr;
+    bool return_exceptions = true;
+    std::optional<TimePoint> deadline;
+    const ResultCallback* on_result = nullptr;
+    std::size_t chunk = 0;
+
+    std::atomic<std::size_t> next{0};  // first unclaimed call
+    std::atomic<bool> stop{false};     // a failure stopped a fail-fast batch
+
+    std::mutex mutex;  // guards the fields below
+    std::vector<std::size_t> pending;  // calls left for the workers
+    std::optional<std::size_t> first_error;
+    bool stopped = false;
+    int helpers = 0;  // helpers posted and not yet finished
+    detail::PendingHandler<> join;
+
+    void run_chunks() {
+      const std::size_t n = calls->size();
+      std::vector<std::size_t> local_pending;
+      ResolvedTool cache;
+      TimePoint now = Clock::now();
+      for (;;) {
+        const std::size_t begin = next.fetch_add(chunk, std::memory_order_relaxed);
+        if (begin >= n) break;
+        const std::size_t end = std::min(n, begin + chunk);
+        for (std::size_t i = begin; i < end; ++i) {
+          if (stop.load(std::memory_order_relaxed)) break;
+          ToolCall& call = (*calls)[i];
+          DispatchResult& out = (*results)[i];
+          if (call.params.is_null()) call.params = Json::object();
+          const TimePoint start = now;
+          if ((deadline && start >= *deadline) || !impl->try_inline(call, out, &cache)) {
+            local_pending.push_back(i);  // a worker runs it (or reports the expiry)
+            continue;
+          }
+          now = Clock::now();
+          impl->finish(call, out, start, now);
+          if (!out.ok()) note_failure(i);
+          if (*on_result) (*on_result)(i, out);
+        }
+      }
+      std::lock_guard lock(mutex);
+      pending.insert(pending.end(), local_pending.begin(), local_pending.end());
+    }
+
+    void note_failure(std::size_t index) {
+      std::lock_guard lock(mutex);
+      if (!first_error) first_error = index;
+      if (!return_exceptions) {
+        stopped = true;
+        stop.store(true, std::memory_order_relaxed);
+      }
+    }
+
+    void run_as_helper() {
+      run_chunks();
+      detail::PendingHandler<> waiter;
+      {
+        std::lock_guard lock(mutex);
+        if (--helpers != 0 || !join) return;
+        waiter = std::move(join);
+      }
+      waiter.complete();
+    }
+
+    // Resumes once every helper has finished its chunks. Captures a raw pointer only
+    // (GCC bug 100611, see Batch::wait_all); the caller keeps the pass alive.
+    asio::awaitable<void> wait_helpers() {
+      InlinePass* pass = this;
+      co_await async_wait_for<void()>([pass](auto handler) {
+        std::unique_lock lock(pass->mutex);
+        if (pass->helpers != 0) {
+          pass->join = detail::PendingHandler<>(std::move(handler));
+          return;
+        }
+        lock.unlock();
+        detail::PendingHandler<>(std::move(handler)).complete();
+      });
+    }
+  };
+
   asio::awaitable<BatchResult> dispatch_parallel(std::vector<ToolCall>& calls,
                                                  const ParallelOptions& options) {
     if (options.max_concurrent && *options.max_concurrent == 0) {
@@ -675,32 +784,30 @@ struct HierarchicalToolManager::Impl {
       ~EndCalls() { impl->end_calls(n); }
     } end_guard{this, n};
 
-    TimePoint now = Clock::now();
     const std::optional<TimePoint> deadline =
-        options.deadline ? std::optional<TimePoint>(now + *options.deadline) : std::nullopt;
-    std::vector<std::size_t> pending;
-    bool stopped = false;
-    // Synchronous tools run right here, in call order: no frame, no hop, no spawn.
-    for (std::size_t i = 0; i < n && !stopped; ++i) {
-      ToolCall& call = calls[i];
-      if (call.params.is_null()) call.params = Json::object();
-      const TimePoint start = now;
-      if (deadline && start >= *deadline) {
-        pending.push_back(i);  // the worker reports the expiry
-        continue;
-      }
-      if (!try_inline(call, results[i])) {
-        pending.push_back(i);
-        continue;
-      }
-      now = Clock::now();
-      finish(call, results[i], start, now);
-      if (!results[i].ok()) {
-        if (!batch.first_error) batch.first_error = i;
-        stopped = !options.return_exceptions;
-      }
-      if (options.on_result) options.on_result(i, results[i]);
+        options.deadline ? std::optional<TimePoint>(Clock::now() + *options.deadline)
+                         : std::nullopt;
+    // Phase 1: everything that completes without suspending runs inline. A large batch
+    // shares this pass, in chunks, with one helper posted to the pool.
+    auto pass = std::make_shared<InlinePass>();
+    pass->impl = this;
+    pass->calls = &calls;
+    pass->results = &results;
+    pass->return_exceptions = options.return_exceptions;
+    pass->deadline = deadline;
+    pass->on_result = &options.on_result;
+    const bool shared = n >= InlinePass::share_threshold;
+    pass->chunk = shared ? InlinePass::chunk_size : n;
+    if (shared) {
+      pass->helpers = 1;
+      asio::post(executor, [pass] { pass->run_as_helper(); });
     }
+    pass->run_chunks();
+    if (shared) co_await pass->wait_helpers();
+    std::vector<std::size_t> pending = std::move(pass->pending);
+    std::sort(pending.begin(), pending.end());  // a helper appends its share out of order
+    batch.first_error = pass->first_error;
+    bool stopped = pass->stopped;
 
     const auto cancel_state = co_await asio::this_coro::cancellation_state;
     if (!pending.empty() && !stopped &&

@@ -266,6 +266,32 @@ TEST_CASE("A failing synchronous call stops a fail-fast batch before the rest st
   CHECK(runs == 1);
 }
 
+TEST_CASE("A large synchronous batch shared with a helper thread still stops at the first failure",
+          "[dispatch_parallel]") {
+  asio::thread_pool pool(2);
+  mcp::HierarchicalToolManager manager(pool.get_executor());
+  auto category = std::make_shared<mcp::ToolCategory>("t", "sync");
+  category->add_tool(mcp::ToolSpec("echo", "echoes"), [](Json args) { return args["i"]; });
+  manager.register_category(category);
+  auto calls = calls_of("t", "echo", 4000, [](std::size_t i) { return Json{{"i", i}}; });
+  calls[1000].tool = "missing";
+  auto all = run_on(pool, manager.dispatch_parallel(calls));
+  CHECK(all.succeeded() == 3999);
+  CHECK(all.first_error == 1000u);
+  auto stopped = run_on(pool, manager.dispatch_parallel(
+                                  calls, mcp::ParallelOptions{}.with_return_exceptions(false)));
+  CHECK(stopped.stopped);
+  CHECK(stopped.first_error == 1000u);
+  CHECK(stopped[1000].code() == ErrorCode::tool_not_found);
+  // The call right after the failure belongs to the same claimed chunk: never started.
+  CHECK(stopped[1001].code() == ErrorCode::cancelled);
+  CHECK(stopped[1001].request_id == 0);
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    if (stopped[i].ok()) REQUIRE(stopped[i].value() == i);
+  }
+  pool.join();
+}
+
 TEST_CASE("Cancelling the awaiting coroutine cancels the whole batch and leaves nothing behind",
           "[dispatch_parallel]") {
   asio::io_context io;
