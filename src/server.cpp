@@ -625,7 +625,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       send_error(id, jsonrpc::invalid_params, "Invalid params: \"arguments\" must be an object");
       return;
     }
-    if (inline_slot != nullptr &&
+    // (An id already in flight goes to spawn(), which refuses it.)
+    if (inline_slot != nullptr && (in_flight.empty() || !in_flight.contains(id.dump())) &&
         can_run_inline(name->get_ref<const std::string&>(),
                        args == params.end() ? nullptr : &*args)) {
       inline_slot->emplace(InlineCall{id, std::move(params)});
