@@ -118,7 +118,8 @@ struct HierarchicalToolManager::Impl {
   std::mutex registry_mutex;  // serialises registration; guards the three below
   std::vector<std::unique_ptr<Slot>> slots;
   std::vector<std::unique_ptr<const Registry>> snapshots;
-  std::function<void()> on_changed;
+  std::vector<std::pair<std::size_t, std::function<void()>>> on_changed;
+  std::size_t next_subscriber = 1;
   std::atomic<const Registry*> registry{nullptr};
 
   std::atomic<std::uint64_t> next_request_id{1};
@@ -145,7 +146,7 @@ struct HierarchicalToolManager::Impl {
 
   // Publishes a fully set-up slot; the change callback runs outside the lock.
   void add_slot(std::unique_ptr<Slot> slot) {
-    std::function<void()> callback;
+    std::vector<std::pair<std::size_t, std::function<void()>>> callbacks;
     {
       std::lock_guard lock(registry_mutex);
       if (find_slot(slot->name) != nullptr) {
@@ -155,9 +156,9 @@ struct HierarchicalToolManager::Impl {
       snapshots.push_back(Registry::with(registry.load(std::memory_order_relaxed), slot.get()));
       slots.push_back(std::move(slot));
       registry.store(snapshots.back().get(), std::memory_order_release);
-      callback = on_changed;
+      callbacks = on_changed;
     }
-    if (callback) callback();
+    for (const auto& [token, callback] : callbacks) callback();
   }
 
   std::unique_ptr<Slot> make_slot(std::string name, std::string description) const {
@@ -882,9 +883,17 @@ void HierarchicalToolManager::lazy_register_category(std::string name,
   impl_->add_slot(std::move(slot));
 }
 
-void HierarchicalToolManager::on_categories_changed(std::function<void()> callback) {
+std::size_t HierarchicalToolManager::on_categories_changed(std::function<void()> callback) {
+  if (!callback) throw std::invalid_argument("on_categories_changed: empty callback");
   std::lock_guard lock(impl_->registry_mutex);
-  impl_->on_changed = std::move(callback);
+  const std::size_t token = impl_->next_subscriber++;
+  impl_->on_changed.emplace_back(token, std::move(callback));
+  return token;
+}
+
+bool HierarchicalToolManager::remove_categories_changed(std::size_t token) {
+  std::lock_guard lock(impl_->registry_mutex);
+  return std::erase_if(impl_->on_changed, [token](const auto& s) { return s.first == token; }) != 0;
 }
 
 asio::awaitable<Json> HierarchicalToolManager::list_categories(bool include_count) {

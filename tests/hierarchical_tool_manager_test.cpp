@@ -424,7 +424,18 @@ TEST_CASE("Registering a category later notifies and is dispatchable at once", "
   manager.lazy_register_category("b", [] { return std::make_shared<mcp::ToolCategory>("b", "d"); });
   CHECK(notified == 2);
   CHECK(manager.has_category("b"));
-  CHECK(manager.category_names() == std::vector<std::string>{"b", "math"});
+  // Several subscribers coexist (a host and the MCP server) and can leave.
+  int second = 0;
+  const auto token = manager.on_categories_changed([&] { ++second; });
+  manager.register_category(std::make_shared<mcp::ToolCategory>("c", "d"));
+  CHECK(notified == 3);
+  CHECK(second == 1);
+  CHECK(manager.remove_categories_changed(token));
+  CHECK_FALSE(manager.remove_categories_changed(token));
+  manager.register_category(std::make_shared<mcp::ToolCategory>("e", "d"));
+  CHECK(notified == 4);
+  CHECK(second == 1);
+  CHECK(manager.category_names() == std::vector<std::string>{"b", "c", "e", "math"});
 }
 
 TEST_CASE("Graceful shutdown refuses new calls and drains those in flight", "[manager][shutdown]") {

@@ -92,9 +92,12 @@ class HierarchicalToolManager {
   void lazy_register_category(std::string name, AsyncCategoryLoader loader,
                               std::string description = {});
 
-  /// Called (outside any lock) after each registration, e.g. to send an MCP
-  /// `notifications/tools/list_changed`.
-  void on_categories_changed(std::function<void()> callback);
+  /// Adds a subscriber called (outside any lock, on the registering thread) after each
+  /// registration, e.g. to send an MCP `notifications/tools/list_changed`. Returns a
+  /// token for remove_categories_changed(); every subscriber is kept until removed.
+  std::size_t on_categories_changed(std::function<void()> callback);
+  /// Removes a subscriber; false when the token is unknown.
+  bool remove_categories_changed(std::size_t token);
 
   /// `{"status": "success", "categories": [{"name", "description", "loaded"[, "tool_count"]}],
   /// "count"}`, sorted by name. Only `include_count` loads unloaded categories.

@@ -9,6 +9,9 @@
 #include <asio/thread_pool.hpp>
 #include <asio/use_future.hpp>
 
+#include <exception>
+#include <future>
+#include <memory>
 #include <utility>
 
 namespace mcp::test {
@@ -24,9 +27,21 @@ T run_awaitable(asio::io_context& io, asio::awaitable<T> a) {
 }
 
 /// Runs `a` on a thread pool and waits (this thread is not a pool thread) for its value.
+/// Completes through a promise the pool thread owns a share of, rather than
+/// asio::use_future, whose completion runs on Asio's system_context threads and outlives
+/// the wait (ThreadSanitizer reports the shared state's teardown there).
 template <class T>
 T run_on(asio::thread_pool& pool, asio::awaitable<T> a) {
-  return asio::co_spawn(pool, std::move(a), asio::use_future).get();
+  auto done = std::make_shared<std::promise<T>>();
+  auto future = done->get_future();
+  asio::co_spawn(pool, std::move(a), [done](std::exception_ptr error, T value) {
+    if (error) {
+      done->set_exception(error);
+    } else {
+      done->set_value(std::move(value));
+    }
+  });
+  return future.get();
 }
 
 }  // namespace mcp::test
