@@ -106,6 +106,52 @@ auto async_wait_for(Initiation initiation) {
                                                                          asio::use_awaitable);
 }
 
+// A count of parties still running plus the one coroutine waiting for it to reach zero
+// (cppcoro's async_latch idea). The count is guarded by the owner's mutex, so owners can
+// test and bump it together with their own state.
+class Join {
+ public:
+  explicit Join(std::mutex& mutex) : mutex_(mutex) {}
+
+  std::size_t parties = 0;  // started and not yet arrived; guarded by the owner's mutex
+
+  // One party ends; the last one resumes the waiter (posted to its executor).
+  void arrive() {
+    detail::PendingHandler<> waiter;
+    {
+      std::lock_guard lock(mutex_);
+      if (--parties != 0 || !waiter_) return;
+      waiter = std::move(waiter_);
+    }
+    waiter.complete();
+  }
+
+  // Suspends until no party runs. `on_cancel(slot)` may install a handler on the
+  // waiter's cancellation slot. It must capture nothing with a destructor: GCC 12
+  // destroys the captures of a lambda temporary inside a co_await expression twice
+  // (GCC bug 100611), which for a shared_ptr capture is one release too many.
+  template <class InstallCancel>
+  asio::awaitable<void> wait(InstallCancel on_cancel) {
+    Join* join = this;
+    co_await async_wait_for<void()>([join, on_cancel](auto handler) {
+      if (auto slot = asio::get_associated_cancellation_slot(handler); slot.is_connected()) {
+        on_cancel(slot);
+      }
+      std::unique_lock lock(join->mutex_);
+      if (join->parties != 0) {
+        join->waiter_ = detail::PendingHandler<>(std::move(handler));
+        return;
+      }
+      lock.unlock();
+      detail::PendingHandler<>(std::move(handler)).complete();
+    });
+  }
+
+ private:
+  std::mutex& mutex_;
+  detail::PendingHandler<> waiter_;  // the waiting coroutine, once it waits
+};
+
 }  // namespace
 
 struct HierarchicalToolManager::Impl {
@@ -541,9 +587,8 @@ struct HierarchicalToolManager::Impl {
     std::atomic<bool> stop{false};     // no more calls start (cancel or fail-fast)
 
     std::mutex mutex;  // guards the fields below
-    std::size_t active = 0;                 // workers started and not yet ended
+    Join workers_running{mutex};            // parties: workers started and not yet ended
     std::vector<std::shared_ptr<Worker>> workers;
-    detail::PendingHandler<> join;          // the awaiting coroutine, once it waits
     std::optional<std::size_t> first_error;
     bool stopped_by_failure = false;
 
@@ -558,13 +603,13 @@ struct HierarchicalToolManager::Impl {
     void on_idle() {
       {
         std::lock_guard lock(mutex);
-        if (!claimable() || active >= limit) return;
-        ++active;
+        if (!claimable() || workers_running.parties >= limit) return;
+        ++workers_running.parties;
       }
       start_worker();
     }
 
-    void start_worker() {  // precondition: `active` already counts this worker
+    void start_worker() {  // precondition: `workers_running` already counts this worker
       auto worker = std::make_shared<Worker>(impl->executor);
       // The worker's cancellation signal holds the coroutine's cancellation state, so it
       // must outlive the coroutine's awaitable thread, which is torn down after the
@@ -634,39 +679,17 @@ struct HierarchicalToolManager::Impl {
         if (!out.ok()) self->note_failure(i);
         if (*self->on_result) (*self->on_result)(i, out);
       }
-      self->worker_done();
+      self->workers_running.arrive();
     }
 
-    void worker_done() {
-      detail::PendingHandler<> waiter;
-      {
-        std::lock_guard lock(mutex);
-        if (--active != 0 || !join) return;
-        waiter = std::move(join);
-      }
-      waiter.complete();
-    }
-
-    // The caller keeps the batch alive across this co_await. The initiation lambda
-    // captures only a raw pointer: GCC 12 destroys the captures of a lambda temporary
-    // inside a co_await expression twice (GCC bug 100611), which for a shared_ptr capture
-    // meant one release too many.
+    // The caller keeps the batch alive across this co_await; a cancellation of the
+    // awaiting coroutine stops the whole batch.
     asio::awaitable<void> wait_all() {
       Batch* batch = this;
-      co_await async_wait_for<void()>([batch](auto handler) {
-        auto slot = asio::get_associated_cancellation_slot(handler);
-        if (slot.is_connected()) {
-          slot.assign([self = batch->shared_from_this()](asio::cancellation_type type) {
-            if (type != asio::cancellation_type::none) self->stop_all();
-          });
-        }
-        std::unique_lock lock(batch->mutex);
-        if (batch->active != 0) {
-          batch->join = detail::PendingHandler<>(std::move(handler));
-          return;
-        }
-        lock.unlock();
-        detail::PendingHandler<>(std::move(handler)).complete();
+      co_await workers_running.wait([batch](asio::cancellation_slot& slot) {
+        slot.assign([self = batch->shared_from_this()](asio::cancellation_type type) {
+          if (type != asio::cancellation_type::none) self->stop_all();
+        });
       });
     }
   };
@@ -692,8 +715,7 @@ struct HierarchicalToolManager::Impl {
     std::vector<std::size_t> pending;  // calls left for the workers
     std::optional<std::size_t> first_error;
     bool stopped = false;
-    int helpers = 0;  // helpers posted and not yet finished
-    detail::PendingHandler<> join;
+    Join helpers{mutex};  // parties: helpers posted and not yet finished
 
     void run_chunks() {
       const std::size_t n = calls->size();
@@ -735,28 +757,12 @@ struct HierarchicalToolManager::Impl {
 
     void run_as_helper() {
       run_chunks();
-      detail::PendingHandler<> waiter;
-      {
-        std::lock_guard lock(mutex);
-        if (--helpers != 0 || !join) return;
-        waiter = std::move(join);
-      }
-      waiter.complete();
+      helpers.arrive();
     }
 
-    // Resumes once every helper has finished its chunks. Captures a raw pointer only
-    // (GCC bug 100611, see Batch::wait_all); the caller keeps the pass alive.
+    // Resumes once every helper has finished its chunks; the caller keeps the pass alive.
     asio::awaitable<void> wait_helpers() {
-      InlinePass* pass = this;
-      co_await async_wait_for<void()>([pass](auto handler) {
-        std::unique_lock lock(pass->mutex);
-        if (pass->helpers != 0) {
-          pass->join = detail::PendingHandler<>(std::move(handler));
-          return;
-        }
-        lock.unlock();
-        detail::PendingHandler<>(std::move(handler)).complete();
-      });
+      co_await helpers.wait([](asio::cancellation_slot&) {});
     }
   };
 
@@ -800,7 +806,7 @@ struct HierarchicalToolManager::Impl {
     const bool shared = n >= InlinePass::share_threshold;
     pass->chunk = shared ? InlinePass::chunk_size : n;
     if (shared) {
-      pass->helpers = 1;
+      pass->helpers.parties = 1;
       asio::post(executor, [pass] { pass->run_as_helper(); });
     }
     pass->run_chunks();
@@ -822,7 +828,7 @@ struct HierarchicalToolManager::Impl {
       state->return_exceptions = options.return_exceptions;
       state->deadline = deadline;
       state->on_result = &options.on_result;
-      state->active = 1;
+      state->workers_running.parties = 1;
       state->start_worker();
       co_await state->wait_all();
       if (!batch.first_error) batch.first_error = state->first_error;
