@@ -517,11 +517,18 @@ struct HierarchicalToolManager::Impl {
   }
 
   // Identity and timing of a call that ran (or was refused after it was admitted).
-  void finish(ToolCall& call, DispatchResult& out, TimePoint start, TimePoint end) {
+  // Batches reserve a block of request ids up front (id = first + index), so threads
+  // finishing calls of one batch never contend on the manager's counter.
+  static void finish(ToolCall& call, DispatchResult& out, TimePoint start, TimePoint end,
+                     std::uint64_t request_id) {
     out.category = std::move(call.category);
     out.tool = std::move(call.tool);
-    out.request_id = next_request_id.fetch_add(1, std::memory_order_relaxed);
+    out.request_id = request_id;
     out.duration = end - start;
+  }
+
+  std::uint64_t reserve_request_ids(std::size_t n) {
+    return next_request_id.fetch_add(n, std::memory_order_relaxed);
   }
 
   // ---- shutdown accounting ---------------------------------------------------------------
@@ -582,6 +589,7 @@ struct HierarchicalToolManager::Impl {
     bool return_exceptions = true;
     std::optional<TimePoint> deadline;
     const ResultCallback* on_result = nullptr;  // lives in the awaiting frame's options
+    std::uint64_t first_request_id = 0;         // of call 0; call i gets first + i
 
     std::atomic<std::size_t> next{0};  // next position in `pending` to claim
     std::atomic<bool> stop{false};     // no more calls start (cancel or fail-fast)
@@ -597,16 +605,23 @@ struct HierarchicalToolManager::Impl {
              next.load(std::memory_order_relaxed) < pending.size();
     }
 
-    // Runs on any pool thread that became idle: if calls are waiting and the window has
-    // room, start one more worker. One such check per worker start keeps the number of
-    // co_spawns proportional to the number of times calls really suspend.
+    // Posted by each worker, as it starts, to its own strand: it runs only once that
+    // worker has suspended (or ended). If calls are waiting and the window has room, it
+    // starts one more worker. So a second worker exists only when a call really waits
+    // (no two workers fight over calls that never suspend), and the number of co_spawns
+    // follows the number of suspensions.
+    // Starts up to two workers, so that a batch of calls that all wait ramps up in
+    // log2(N) steps instead of a chain of N spawns.
     void on_idle() {
+      std::size_t starts = 0;
       {
         std::lock_guard lock(mutex);
-        if (!claimable() || workers_running.parties >= limit) return;
-        ++workers_running.parties;
+        const std::size_t waiting = claimable() ? pending.size() - next.load() : 0;
+        const std::size_t room = limit - std::min(limit, workers_running.parties);
+        starts = std::min({std::size_t{2}, waiting, room});
+        workers_running.parties += starts;
       }
-      start_worker();
+      for (std::size_t i = 0; i < starts; ++i) start_worker();
     }
 
     void start_worker() {  // precondition: `workers_running` already counts this worker
@@ -659,7 +674,10 @@ struct HierarchicalToolManager::Impl {
     }
 
     static asio::awaitable<void> run_worker(Batch* self) {
-      asio::post(self->impl->executor, [batch = self->shared_from_this()] { batch->on_idle(); });
+      // Two statements: a capturing lambda in the same expression as a co_await is
+      // the GCC 12 double-destruction bug again.
+      const auto strand = co_await asio::this_coro::executor;
+      asio::post(strand, [batch = self->shared_from_this()] { batch->on_idle(); });
       for (;;) {
         if (self->stop.load(std::memory_order_acquire)) break;
         const std::size_t k = self->next.fetch_add(1, std::memory_order_relaxed);
@@ -675,7 +693,7 @@ struct HierarchicalToolManager::Impl {
         } else {
           co_await self->impl->run_async(call, out, start, std::nullopt, self->deadline);
         }
-        self->impl->finish(call, out, start, Clock::now());
+        Impl::finish(call, out, start, Clock::now(), self->first_request_id + i);
         if (!out.ok()) self->note_failure(i);
         if (*self->on_result) (*self->on_result)(i, out);
       }
@@ -697,7 +715,9 @@ struct HierarchicalToolManager::Impl {
   // The inline pass of a batch. Calls are claimed in chunks from an atomic index by
   // the awaiting coroutine and, for large batches, one helper on another pool thread.
   struct InlinePass {
-    static constexpr std::size_t share_threshold = 512;  // below: one thread, no post
+    // Below this, one thread: a handoff costs a wake-up and cross-thread frees, which
+    // only pay off for long passes (measured: docs/profiling.md).
+    static constexpr std::size_t share_threshold = 2048;
     static constexpr std::size_t chunk_size = 64;        // ~5-10 us of no-op calls
 
     Impl* impl = nullptr;
@@ -706,7 +726,11 @@ struct HierarchicalToolManager::Impl {
     bool return_exceptions = true;
     std::optional<TimePoint> deadline;
     const ResultCallback* on_result = nullptr;
+    std::uint64_t first_request_id = 0;  // of call 0; call i gets first + i
     std::size_t chunk = 0;
+    // The helper: 0 not started, 1 running, 2 abandoned (the pass ended before it ran,
+    // so nobody waits for it and it does nothing when it finally runs).
+    std::atomic<int> helper_state{0};
 
     std::atomic<std::size_t> next{0};  // first unclaimed call
     std::atomic<bool> stop{false};     // a failure stopped a fail-fast batch
@@ -737,7 +761,7 @@ struct HierarchicalToolManager::Impl {
             continue;
           }
           now = Clock::now();
-          impl->finish(call, out, start, now);
+          Impl::finish(call, out, start, now, first_request_id + i);
           if (!out.ok()) note_failure(i);
           if (*on_result) (*on_result)(i, out);
         }
@@ -756,8 +780,17 @@ struct HierarchicalToolManager::Impl {
     }
 
     void run_as_helper() {
+      int expected = 0;
+      if (!helper_state.compare_exchange_strong(expected, 1)) return;  // abandoned
       run_chunks();
       helpers.arrive();
+    }
+
+    // True when the helper has started and must be waited for; otherwise marks it
+    // abandoned.
+    bool helper_started() {
+      int expected = 0;
+      return !helper_state.compare_exchange_strong(expected, 2);
     }
 
     // Resumes once every helper has finished its chunks; the caller keeps the pass alive.
@@ -803,6 +836,7 @@ struct HierarchicalToolManager::Impl {
     pass->return_exceptions = options.return_exceptions;
     pass->deadline = deadline;
     pass->on_result = &options.on_result;
+    pass->first_request_id = reserve_request_ids(n);
     const bool shared = n >= InlinePass::share_threshold;
     pass->chunk = shared ? InlinePass::chunk_size : n;
     if (shared) {
@@ -810,7 +844,7 @@ struct HierarchicalToolManager::Impl {
       asio::post(executor, [pass] { pass->run_as_helper(); });
     }
     pass->run_chunks();
-    if (shared) co_await pass->wait_helpers();
+    if (shared && pass->helper_started()) co_await pass->wait_helpers();
     std::vector<std::size_t> pending = std::move(pass->pending);
     std::sort(pending.begin(), pending.end());  // a helper appends its share out of order
     batch.first_error = pass->first_error;
@@ -828,6 +862,7 @@ struct HierarchicalToolManager::Impl {
       state->return_exceptions = options.return_exceptions;
       state->deadline = deadline;
       state->on_result = &options.on_result;
+      state->first_request_id = pass->first_request_id;
       state->workers_running.parties = 1;
       state->start_worker();
       co_await state->wait_all();
@@ -989,7 +1024,7 @@ asio::awaitable<DispatchResult> HierarchicalToolManager::dispatch(std::string ca
   if (!impl_->try_inline(call, out)) {
     co_await impl_->run_async(call, out, start, options.timeout, std::nullopt);
   }
-  impl_->finish(call, out, start, Clock::now());
+  Impl::finish(call, out, start, Clock::now(), impl_->reserve_request_ids(1));
   co_return out;
 }
 
