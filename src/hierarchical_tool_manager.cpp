@@ -238,6 +238,25 @@ struct HierarchicalToolManager::Impl {
                               slot.name, error));
   }
 
+  // The category, loaded if needed; nullptr with `error` set to the error shape (unknown
+  // category or failed load) otherwise. For the listing calls.
+  asio::awaitable<ToolCategory*> loaded_or_error(const std::string& category, Json& error) {
+    DispatchResult result;
+    Slot* slot = find_slot(category);
+    if (slot == nullptr) {
+      category_not_found(category, result);
+      error = result.to_json();
+      co_return nullptr;
+    }
+    std::string failure = co_await ensure_loaded(*slot);
+    if (!failure.empty()) {
+      load_failed(*slot, failure, result);
+      error = result.to_json();
+      co_return nullptr;
+    }
+    co_return slot->ready.load(std::memory_order_acquire);
+  }
+
   // ---- lazy loading -------------------------------------------------------------------
 
   // Loads the slot's category once; concurrent callers suspend until that load ends.
@@ -964,18 +983,11 @@ asio::awaitable<Json> HierarchicalToolManager::list_categories(bool include_coun
 }
 
 asio::awaitable<Json> HierarchicalToolManager::list_tools(std::string category) {
-  DispatchResult error;
-  Slot* slot = impl_->find_slot(category);
-  if (slot == nullptr) {
-    impl_->category_not_found(category, error);
-    co_return error.to_json();
-  }
-  if (std::string failure = co_await impl_->ensure_loaded(*slot); !failure.empty()) {
-    Impl::load_failed(*slot, failure, error);
-    co_return error.to_json();
-  }
+  Json error;
+  ToolCategory* loaded = co_await impl_->loaded_or_error(category, error);
+  if (loaded == nullptr) co_return error;
   Json tools = Json::array();
-  for (auto& summary : slot->ready.load(std::memory_order_acquire)->list_tools()) {
+  for (auto& summary : loaded->list_tools()) {
     tools.push_back({{"name", std::move(summary.name)}, {"description", std::move(summary.description)}});
   }
   const auto count = tools.size();
@@ -985,21 +997,14 @@ asio::awaitable<Json> HierarchicalToolManager::list_tools(std::string category) 
 
 asio::awaitable<Json> HierarchicalToolManager::get_tool_schema(std::string category,
                                                                std::string tool) {
-  DispatchResult error;
-  Slot* slot = impl_->find_slot(category);
-  if (slot == nullptr) {
-    impl_->category_not_found(category, error);
-    co_return error.to_json();
-  }
-  if (std::string failure = co_await impl_->ensure_loaded(*slot); !failure.empty()) {
-    Impl::load_failed(*slot, failure, error);
-    co_return error.to_json();
-  }
-  ToolCategory& loaded = *slot->ready.load(std::memory_order_acquire);
-  auto schema = loaded.schema(tool);
+  Json error;
+  ToolCategory* loaded = co_await impl_->loaded_or_error(category, error);
+  if (loaded == nullptr) co_return error;
+  auto schema = loaded->schema(tool);
   if (!schema) {
-    Impl::tool_not_found(loaded, tool, error);
-    co_return error.to_json();
+    DispatchResult missing;
+    Impl::tool_not_found(*loaded, tool, missing);
+    co_return missing.to_json();
   }
   co_return Json{{"status", "success"}, {"category", category}, {"tool", tool}, {"schema", *schema}};
 }

@@ -465,7 +465,8 @@ std::optional<std::string> range_violation(T value, std::optional<double> min_va
 }
 }  // namespace
 
-void EnhancedParameterValidator::check_range(double value, std::string_view name,
+template <class Number>
+void EnhancedParameterValidator::check_range(Number value, std::string_view name,
                                              std::optional<double> min_value,
                                              std::optional<double> max_value) {
   check_bounds_are_numbers(min_value, max_value);
@@ -473,21 +474,12 @@ void EnhancedParameterValidator::check_range(double value, std::string_view name
   if (auto reason = range_violation(value, min_value, max_value)) fail(name, std::move(*reason));
 }
 
-void EnhancedParameterValidator::check_range(std::int64_t value, std::string_view name,
-                                             std::optional<double> min_value,
-                                             std::optional<double> max_value) {
-  check_bounds_are_numbers(min_value, max_value);
-  count_validation();
-  if (auto reason = range_violation(value, min_value, max_value)) fail(name, std::move(*reason));
-}
-
-void EnhancedParameterValidator::check_range(std::uint64_t value, std::string_view name,
-                                             std::optional<double> min_value,
-                                             std::optional<double> max_value) {
-  check_bounds_are_numbers(min_value, max_value);
-  count_validation();
-  if (auto reason = range_violation(value, min_value, max_value)) fail(name, std::move(*reason));
-}
+template void EnhancedParameterValidator::check_range(double, std::string_view,
+                                                      std::optional<double>, std::optional<double>);
+template void EnhancedParameterValidator::check_range(std::int64_t, std::string_view,
+                                                      std::optional<double>, std::optional<double>);
+template void EnhancedParameterValidator::check_range(std::uint64_t, std::string_view,
+                                                      std::optional<double>, std::optional<double>);
 
 Json EnhancedParameterValidator::validate_numeric_range(const Json& value, std::string_view name,
                                                         std::optional<double> min_value,

@@ -276,11 +276,10 @@ class EnhancedParameterValidator {
     }
   };
 
-  void check_range(double value, std::string_view name, std::optional<double> min_value,
-                   std::optional<double> max_value);
-  void check_range(std::int64_t value, std::string_view name, std::optional<double> min_value,
-                   std::optional<double> max_value);
-  void check_range(std::uint64_t value, std::string_view name, std::optional<double> min_value,
+  // Instantiated in validator.cpp for double, std::int64_t and std::uint64_t (integers are
+  // compared exactly, beyond 2^53).
+  template <class Number>
+  void check_range(Number value, std::string_view name, std::optional<double> min_value,
                    std::optional<double> max_value);
   void check_none(std::string_view name, bool allow_none);
   void count_validation() noexcept {
