@@ -154,7 +154,7 @@ class Join {
 
 }  // namespace
 
-struct HierarchicalToolManager::Impl {
+struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
   Impl(executor_type ex, ManagerOptions opts)
       : executor(std::move(ex)), options(std::move(opts)), shutdown_strand(executor) {}
 
@@ -563,8 +563,10 @@ struct HierarchicalToolManager::Impl {
 
   void end_calls(std::size_t n) {
     if (in_flight.fetch_sub(n) == n && shutting_down.load()) {
-      asio::post(shutdown_strand, [this] {
-        for (auto* timer : shutdown_waiters) timer->cancel();
+      // Owns the manager's state: the host may destroy the manager as soon as
+      // graceful_shutdown returns, before this wake-up has run.
+      asio::post(shutdown_strand, [self = shared_from_this()] {
+        for (auto* timer : self->shutdown_waiters) timer->cancel();
       });
     }
   }
