@@ -15,6 +15,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <locale>
+#include <mutex>
 #include <optional>
 
 // GCC 12 reports false positives in library code instantiated here: -Wmaybe-uninitialized
@@ -428,7 +430,25 @@ struct JsonSchema::Impl {
   PatternScan scan;
 };
 
-JsonSchema::JsonSchema(const Json& schema) : impl_(std::make_unique<Impl>(schema)) {
+namespace {
+
+// std::regex compilation goes through std::ctype<char>::narrow, which fills a per-facet
+// cache lazily: the first narrowing of each character writes to it. Two threads
+// validating (valijson compiles format regexes during validation) race on those writes
+// (ThreadSanitizer reports it). Narrowing every character once, before any schema
+// exists, leaves nothing to write afterwards.
+void warm_ctype_narrow_cache() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const auto& ctype = std::use_facet<std::ctype<char>>(std::locale());
+    for (int c = 0; c < 256; ++c) (void)ctype.narrow(static_cast<char>(c), '\0');
+  });
+}
+
+}  // namespace
+
+JsonSchema::JsonSchema(const Json& schema)
+    : impl_((warm_ctype_narrow_cache(), std::make_unique<Impl>(schema))) {
   if (!schema.is_object() && !schema.is_boolean()) {
     throw SchemaError(std::string("invalid JSON Schema: a schema is an object or a boolean, not ") +
                       schema.type_name());
