@@ -12,12 +12,14 @@ namespace mcp {
 DispatchResult::DispatchResult() : error_(DispatchError{ErrorCode::cancelled, {}, nullptr}) {}
 
 const Json& DispatchResult::value() const& {
-  if (error_) throw std::logic_error("DispatchResult::value() called on an error: " + error_->message);
+  if (error_)
+    throw std::logic_error("DispatchResult::value() called on an error: " + error_->message);
   return value_;
 }
 
 Json&& DispatchResult::value() && {
-  if (error_) throw std::logic_error("DispatchResult::value() called on an error: " + error_->message);
+  if (error_)
+    throw std::logic_error("DispatchResult::value() called on an error: " + error_->message);
   return std::move(value_);
 }
 

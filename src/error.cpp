@@ -9,15 +9,24 @@ namespace mcp {
 
 std::string_view to_string(ErrorCode code) noexcept {
   switch (code) {
-    case ErrorCode::category_not_found: return "category_not_found";
-    case ErrorCode::tool_not_found: return "tool_not_found";
-    case ErrorCode::invalid_params: return "invalid_params";
-    case ErrorCode::tool_error: return "tool_error";
-    case ErrorCode::circuit_open: return "circuit_open";
-    case ErrorCode::timeout: return "timeout";
-    case ErrorCode::cancelled: return "cancelled";
-    case ErrorCode::shutting_down: return "shutting_down";
-    case ErrorCode::load_failed: return "load_failed";
+    case ErrorCode::category_not_found:
+      return "category_not_found";
+    case ErrorCode::tool_not_found:
+      return "tool_not_found";
+    case ErrorCode::invalid_params:
+      return "invalid_params";
+    case ErrorCode::tool_error:
+      return "tool_error";
+    case ErrorCode::circuit_open:
+      return "circuit_open";
+    case ErrorCode::timeout:
+      return "timeout";
+    case ErrorCode::cancelled:
+      return "cancelled";
+    case ErrorCode::shutting_down:
+      return "shutting_down";
+    case ErrorCode::load_failed:
+      return "load_failed";
   }
   return "unknown";
 }

@@ -1,18 +1,23 @@
 // src/hierarchical_tool_manager.cpp -- registry, lazy loading, dispatch, shutdown.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
-#include <mcp/hierarchical_tool_manager.hpp>
-
 #include <mcp/detail/identifier.hpp>
 #include <mcp/detail/pending_handler.hpp>
+#include <mcp/hierarchical_tool_manager.hpp>
 
-#include <asio/experimental/as_tuple.hpp>
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <stdexcept>
+#include <variant>
+
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/async_result.hpp>
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
@@ -20,12 +25,6 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 #include <fmt/format.h>
-
-#include <algorithm>
-#include <atomic>
-#include <mutex>
-#include <stdexcept>
-#include <variant>
 
 namespace mcp {
 namespace {
@@ -57,12 +56,12 @@ struct Slot {
   CircuitBreaker breaker;
   std::atomic<ToolCategory*> ready{nullptr};  // set once, when loaded
 
-  std::mutex mutex;                       // guards the fields below
+  std::mutex mutex;                        // guards the fields below
   std::shared_ptr<ToolCategory> category;  // owns *ready
   CategoryLoader loader;
   AsyncCategoryLoader async_loader;
-  bool loading = false;                   // a load is running
-  std::string last_error;                 // of the last failed load
+  bool loading = false;                                      // a load is running
+  std::string last_error;                                    // of the last failed load
   std::vector<detail::PendingHandler<std::string>> waiters;  // of the running load
 };
 
@@ -92,7 +91,7 @@ struct Registry {
 
   Slot* find(std::string_view name) const noexcept {
     const std::size_t mask = index.size() - 1;
-    for (std::size_t h = std::hash<std::string_view>{}(name) & mask;; h = (h + 1) & mask) {
+    for (std::size_t h = std::hash<std::string_view>{}(name)&mask;; h = (h + 1) & mask) {
       const std::uint32_t at = index[h];
       if (at == 0) return nullptr;
       if (sorted[at - 1]->name == name) return sorted[at - 1];
@@ -196,8 +195,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     {
       std::lock_guard lock(registry_mutex);
       if (find_slot(slot->name) != nullptr) {
-        throw std::invalid_argument(
-            fmt::format("category '{}' is already registered", slot->name));
+        throw std::invalid_argument(fmt::format("category '{}' is already registered", slot->name));
       }
       snapshots.push_back(Registry::with(registry.load(std::memory_order_relaxed), slot.get()));
       slots.push_back(std::move(slot));
@@ -216,20 +214,22 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
 
   void category_not_found(const std::string& category, DispatchResult& out) const {
     auto available = names();
-    out.set_error(ErrorCode::category_not_found,
-                  fmt::format("category '{}' not found; available categories: {}", category,
-                              available.empty() ? "(none)" : fmt::format("{}", fmt::join(available, ", "))),
-                  Json{{"available_categories", std::move(available)}});
+    out.set_error(
+        ErrorCode::category_not_found,
+        fmt::format("category '{}' not found; available categories: {}", category,
+                    available.empty() ? "(none)" : fmt::format("{}", fmt::join(available, ", "))),
+        Json{{"available_categories", std::move(available)}});
   }
 
   static void tool_not_found(const ToolCategory& category, const std::string& tool,
                              DispatchResult& out) {
     auto available = category.tool_names();
-    out.set_error(ErrorCode::tool_not_found,
-                  fmt::format("tool '{}' not found in category '{}'; available tools: {}", tool,
-                              category.name(),
-                              available.empty() ? "(none)" : fmt::format("{}", fmt::join(available, ", "))),
-                  Json{{"available_tools", std::move(available)}});
+    out.set_error(
+        ErrorCode::tool_not_found,
+        fmt::format("tool '{}' not found in category '{}'; available tools: {}", tool,
+                    category.name(),
+                    available.empty() ? "(none)" : fmt::format("{}", fmt::join(available, ", "))),
+        Json{{"available_tools", std::move(available)}});
   }
 
   static void load_failed(const Slot& slot, const std::string& error, DispatchResult& out) {
@@ -333,10 +333,10 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
         summary += fmt::format("{}{}: {}", summary.empty() ? "" : "; ",
                                v.pointer.empty() ? "(root)" : v.pointer, v.reason);
       }
-      out.set_error(ErrorCode::invalid_params,
-                    fmt::format("invalid arguments for tool '{}.{}': {}", slot.name, tool.name(),
-                                summary),
-                    Json{{"errors", std::move(errors)}});
+      out.set_error(
+          ErrorCode::invalid_params,
+          fmt::format("invalid arguments for tool '{}.{}': {}", slot.name, tool.name(), summary),
+          Json{{"errors", std::move(errors)}});
       return false;
     }
     admission = slot.breaker.try_acquire();
@@ -349,7 +349,8 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
       return false;
     }
     if (!admission) {
-      const auto retry_ms = std::chrono::duration_cast<std::chrono::milliseconds>(admission.retry_after);
+      const auto retry_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(admission.retry_after);
       out.set_error(ErrorCode::circuit_open,
                     fmt::format("circuit breaker of category '{}' is open after repeated failures; "
                                 "retry in {:.1f} s",
@@ -615,8 +616,8 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     std::atomic<std::size_t> next{0};  // next position in `pending` to claim
     std::atomic<bool> stop{false};     // no more calls start (cancel or fail-fast)
 
-    std::mutex mutex;  // guards the fields below
-    Join workers_running{mutex};            // parties: workers started and not yet ended
+    std::mutex mutex;             // guards the fields below
+    Join workers_running{mutex};  // parties: workers started and not yet ended
     std::vector<std::shared_ptr<Worker>> workers;
     std::optional<std::size_t> first_error;
     bool stopped_by_failure = false;
@@ -656,10 +657,10 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
       auto self = shared_from_this();
       asio::co_spawn(worker->strand, run_worker(this),
                      asio::bind_cancellation_slot(
-                         worker->signal.slot(),
-                         [self, worker](std::exception_ptr) mutable {
+                         worker->signal.slot(), [self, worker](std::exception_ptr) mutable {
                            auto& strand = worker->strand;
-                           asio::post(strand, [self = std::move(self), worker = std::move(worker)] {});
+                           asio::post(strand,
+                                      [self = std::move(self), worker = std::move(worker)] {});
                          }));
       bool cancel_now = false;
       {
@@ -671,7 +672,8 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     }
 
     static void cancel(const std::shared_ptr<Worker>& worker) {
-      asio::post(worker->strand, [worker] { worker->signal.emit(asio::cancellation_type::terminal); });
+      asio::post(worker->strand,
+                 [worker] { worker->signal.emit(asio::cancellation_type::terminal); });
     }
 
     void stop_all() {
@@ -739,7 +741,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     // Below this, one thread: a handoff costs a wake-up and cross-thread frees, which
     // only pay off for long passes (measured: docs/profiling.md).
     static constexpr std::size_t share_threshold = 2048;
-    static constexpr std::size_t chunk_size = 64;        // ~5-10 us of no-op calls
+    static constexpr std::size_t chunk_size = 64;  // ~5-10 us of no-op calls
 
     Impl* impl = nullptr;
     std::vector<ToolCall>* calls = nullptr;
@@ -756,7 +758,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     std::atomic<std::size_t> next{0};  // first unclaimed call
     std::atomic<bool> stop{false};     // a failure stopped a fail-fast batch
 
-    std::mutex mutex;  // guards the fields below
+    std::mutex mutex;                  // guards the fields below
     std::vector<std::size_t> pending;  // calls left for the workers
     std::optional<std::size_t> first_error;
     bool stopped = false;
@@ -872,8 +874,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     bool stopped = pass->stopped;
 
     const auto cancel_state = co_await asio::this_coro::cancellation_state;
-    if (!pending.empty() && !stopped &&
-        cancel_state.cancelled() == asio::cancellation_type::none) {
+    if (!pending.empty() && !stopped && cancel_state.cancelled() == asio::cancellation_type::none) {
       auto state = std::make_shared<Batch>();
       state->impl = this;
       state->calls = &calls;
@@ -930,16 +931,17 @@ void HierarchicalToolManager::register_category(std::shared_ptr<ToolCategory> ca
 
 void HierarchicalToolManager::lazy_register_category(std::string name, CategoryLoader loader,
                                                      std::string description) {
-  if (!loader) throw std::invalid_argument("lazy_register_category: empty loader for '" + name + "'");
+  if (!loader)
+    throw std::invalid_argument("lazy_register_category: empty loader for '" + name + "'");
   auto slot = impl_->make_slot(std::move(name), std::move(description));
   slot->loader = std::move(loader);
   impl_->add_slot(std::move(slot));
 }
 
-void HierarchicalToolManager::lazy_register_category(std::string name,
-                                                     AsyncCategoryLoader loader,
+void HierarchicalToolManager::lazy_register_category(std::string name, AsyncCategoryLoader loader,
                                                      std::string description) {
-  if (!loader) throw std::invalid_argument("lazy_register_category: empty loader for '" + name + "'");
+  if (!loader)
+    throw std::invalid_argument("lazy_register_category: empty loader for '" + name + "'");
   auto slot = impl_->make_slot(std::move(name), std::move(description));
   slot->async_loader = std::move(loader);
   impl_->add_slot(std::move(slot));
@@ -968,11 +970,11 @@ asio::awaitable<Json> HierarchicalToolManager::list_categories(bool include_coun
         error = co_await impl_->ensure_loaded(*slot);
         loaded = slot->ready.load(std::memory_order_acquire);
       }
-      Json entry = {{"name", slot->name},
-                    {"description", !slot->description.empty() || loaded == nullptr
-                                        ? slot->description
-                                        : loaded->description()},
-                    {"loaded", loaded != nullptr}};
+      Json entry = {
+          {"name", slot->name},
+          {"description", !slot->description.empty() || loaded == nullptr ? slot->description
+                                                                          : loaded->description()},
+          {"loaded", loaded != nullptr}};
       if (include_count) {
         entry["tool_count"] = loaded ? Json(loaded->tool_count()) : Json(nullptr);
         if (!error.empty()) entry["error"] = error;
@@ -990,11 +992,12 @@ asio::awaitable<Json> HierarchicalToolManager::list_tools(std::string category) 
   if (loaded == nullptr) co_return error;
   Json tools = Json::array();
   for (auto& summary : loaded->list_tools()) {
-    tools.push_back({{"name", std::move(summary.name)}, {"description", std::move(summary.description)}});
+    tools.push_back(
+        {{"name", std::move(summary.name)}, {"description", std::move(summary.description)}});
   }
   const auto count = tools.size();
-  co_return Json{{"status", "success"}, {"category", category}, {"tools", std::move(tools)},
-                 {"count", count}};
+  co_return Json{
+      {"status", "success"}, {"category", category}, {"tools", std::move(tools)}, {"count", count}};
 }
 
 asio::awaitable<Json> HierarchicalToolManager::get_tool_schema(std::string category,
@@ -1008,7 +1011,8 @@ asio::awaitable<Json> HierarchicalToolManager::get_tool_schema(std::string categ
     Impl::tool_not_found(*loaded, tool, missing);
     co_return missing.to_json();
   }
-  co_return Json{{"status", "success"}, {"category", category}, {"tool", tool}, {"schema", *schema}};
+  co_return Json{
+      {"status", "success"}, {"category", category}, {"tool", tool}, {"schema", *schema}};
 }
 
 asio::awaitable<DispatchResult> HierarchicalToolManager::dispatch(std::string category,
@@ -1035,8 +1039,8 @@ asio::awaitable<DispatchResult> HierarchicalToolManager::dispatch(std::string ca
   co_return out;
 }
 
-asio::awaitable<BatchResult> HierarchicalToolManager::dispatch_parallel(
-    std::vector<ToolCall> calls, ParallelOptions options) {
+asio::awaitable<BatchResult> HierarchicalToolManager::dispatch_parallel(std::vector<ToolCall> calls,
+                                                                        ParallelOptions options) {
   co_return co_await impl_->dispatch_parallel(calls, options);
 }
 
@@ -1063,7 +1067,8 @@ bool HierarchicalToolManager::has_category(std::string_view name) const {
   return impl_->find_slot(name) != nullptr;
 }
 
-std::shared_ptr<ToolCategory> HierarchicalToolManager::loaded_category(std::string_view name) const {
+std::shared_ptr<ToolCategory> HierarchicalToolManager::loaded_category(
+    std::string_view name) const {
   Slot* slot = impl_->find_slot(name);
   if (slot == nullptr || slot->ready.load(std::memory_order_acquire) == nullptr) return nullptr;
   std::lock_guard lock(slot->mutex);
@@ -1094,7 +1099,8 @@ Json BatchResult::to_json() const {
   if (stopped && first_error) {
     const auto& error = results[*first_error].error();
     out["status"] = "error";
-    out["error"] = fmt::format("call {} failed and stopped the batch: {}", *first_error, error.message);
+    out["error"] =
+        fmt::format("call {} failed and stopped the batch: {}", *first_error, error.message);
     out["error_code"] = to_string(error.code);
     out["failed_index"] = *first_error;
   }

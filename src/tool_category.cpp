@@ -1,22 +1,21 @@
 // src/tool_category.cpp -- ToolCategory registration, listing and schema cache.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
-#include <mcp/tool_category.hpp>
-
 #include <mcp/detail/identifier.hpp>
-
-#include <fmt/format.h>
+#include <mcp/tool_category.hpp>
 
 #include <algorithm>
 #include <stdexcept>
+
+#include <fmt/format.h>
 
 namespace mcp {
 namespace detail {
 
 void check_identifier(std::string_view what, std::string_view name) {
   if (name.empty() || name.size() > 128) {
-    throw std::invalid_argument(fmt::format("{} name must have 1 to 128 characters, got {}", what,
-                                            name.size()));
+    throw std::invalid_argument(
+        fmt::format("{} name must have 1 to 128 characters, got {}", what, name.size()));
   }
   for (char c : name) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -90,7 +89,8 @@ std::string ToolCategory::summary_of(std::string_view description, std::size_t m
 std::vector<ToolSummary> ToolCategory::list_tools() const {
   std::vector<ToolSummary> out;
   out.reserve(tools_.size());
-  for (const auto& tool : tools_) out.push_back({tool->name(), summary_of(tool->spec().description)});
+  for (const auto& tool : tools_)
+    out.push_back({tool->name(), summary_of(tool->spec().description)});
   return out;
 }
 
@@ -113,9 +113,8 @@ std::shared_ptr<const Json> ToolCategory::schema(std::string_view tool_name) con
   }
   // Built outside the lock; two racing misses build twice and keep the first.
   const ToolSpec& spec = tool->spec();
-  Json full = {{"name", spec.name},
-               {"description", spec.description},
-               {"inputSchema", spec.input_schema}};
+  Json full = {
+      {"name", spec.name}, {"description", spec.description}, {"inputSchema", spec.input_schema}};
   if (spec.output_schema) full["outputSchema"] = *spec.output_schema;
   if (spec.deprecated) {
     full["deprecated"] = true;

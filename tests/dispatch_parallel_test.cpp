@@ -2,18 +2,7 @@
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
 #include <mcp/dispatch_parallel.hpp>
-
 #include <mcp/hierarchical_tool_manager.hpp>
-
-#include <asio/bind_cancellation_slot.hpp>
-#include <asio/cancellation_signal.hpp>
-#include <asio/co_spawn.hpp>
-#include <asio/io_context.hpp>
-#include <asio/post.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/thread_pool.hpp>
-#include <asio/use_awaitable.hpp>
-#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -26,6 +15,16 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/thread_pool.hpp>
+#include <asio/use_awaitable.hpp>
+#include <catch2/catch.hpp>
 
 #include "support/gate.hpp"
 #include "support/run_awaitable.hpp"
@@ -57,8 +56,8 @@ struct InFlight {
   void leave() { --now; }
 };
 
-std::vector<ToolCall> calls_of(const std::string& category, const std::string& tool,
-                               std::size_t n, auto&& params_of) {
+std::vector<ToolCall> calls_of(const std::string& category, const std::string& tool, std::size_t n,
+                               auto&& params_of) {
   std::vector<ToolCall> calls;
   calls.reserve(n);
   for (std::size_t i = 0; i < n; ++i) calls.push_back({category, tool, params_of(i)});
@@ -79,7 +78,8 @@ TEST_CASE("max_concurrent of zero is refused with a clear error", "[dispatch_par
   asio::io_context io;
   mcp::HierarchicalToolManager manager(io.get_executor());
   std::vector<ToolCall> calls{{"a", "b", Json::object()}};
-  CHECK_THROWS_WITH(run_awaitable(io, manager.dispatch_parallel(calls, mcp::ParallelOptions{}.with_max_concurrent(0))),
+  CHECK_THROWS_WITH(run_awaitable(io, manager.dispatch_parallel(
+                                          calls, mcp::ParallelOptions{}.with_max_concurrent(0))),
                     Catch::Contains("max_concurrent must be at least 1"));
 }
 
@@ -133,7 +133,8 @@ TEST_CASE("The number of calls in flight never exceeds max_concurrent", "[dispat
   });
   manager.register_category(category);
   auto calls = calls_of("t", "work", 40, [](std::size_t) { return Json::object(); });
-  auto batch = run_on(pool, manager.dispatch_parallel(calls, mcp::ParallelOptions{}.with_max_concurrent(limit)));
+  auto batch = run_on(
+      pool, manager.dispatch_parallel(calls, mcp::ParallelOptions{}.with_max_concurrent(limit)));
   INFO("max_concurrent " << limit);
   CHECK(batch.succeeded() == 40);
   CHECK(in_flight.peak.load() <= static_cast<int>(limit));
@@ -160,7 +161,8 @@ TEST_CASE("The sliding window starts a new call the moment one ends", "[dispatch
   manager.register_category(category);
   auto calls = calls_of("t", "gated", 5, [](std::size_t i) { return Json{{"i", i}}; });
   std::optional<mcp::BatchResult> batch;
-  asio::co_spawn(io, manager.dispatch_parallel(calls, mcp::ParallelOptions{}.with_max_concurrent(2)),
+  asio::co_spawn(io,
+                 manager.dispatch_parallel(calls, mcp::ParallelOptions{}.with_max_concurrent(2)),
                  [&](std::exception_ptr, mcp::BatchResult r) { batch = std::move(r); });
   io.poll();
   CHECK(events == std::vector<std::string>{"start 0", "start 1"});
@@ -170,8 +172,8 @@ TEST_CASE("The sliding window starts a new call the moment one ends", "[dispatch
   CHECK(events == std::vector<std::string>{"start 0", "start 1", "end 1", "start 2"});
   gates[2]->open();
   io.poll();
-  CHECK(events == std::vector<std::string>{"start 0", "start 1", "end 1", "start 2", "end 2",
-                                           "start 3"});
+  CHECK(events ==
+        std::vector<std::string>{"start 0", "start 1", "end 1", "start 2", "end 2", "start 3"});
   gates[0]->open();
   io.poll();
   CHECK(events.back() == "start 4");
@@ -230,10 +232,15 @@ TEST_CASE("Without return_exceptions the first failure cancels the rest", "[disp
                        throw std::runtime_error("broken");
                      });
   manager.register_category(category);
-  std::vector<ToolCall> calls{{"t", "hang", {}}, {"t", "hang", {}}, {"t", "fail", {}},
-                              {"t", "hang", {}}, {"t", "hang", {}}};
+  std::vector<ToolCall> calls{{"t", "hang", {}},
+                              {"t", "hang", {}},
+                              {"t", "fail", {}},
+                              {"t", "hang", {}},
+                              {"t", "hang", {}}};
   // Window of 3: calls 0-2 start, call 2 fails, 0 and 1 are cancelled, 3 and 4 never start.
-  auto batch = run_awaitable(io, manager.dispatch_parallel(calls, mcp::ParallelOptions{}.with_max_concurrent(3).with_return_exceptions(false)));
+  auto batch = run_awaitable(
+      io, manager.dispatch_parallel(
+              calls, mcp::ParallelOptions{}.with_max_concurrent(3).with_return_exceptions(false)));
   REQUIRE(batch.stopped);
   REQUIRE(batch.first_error == 2u);
   CHECK(batch[2].code() == ErrorCode::tool_error);
@@ -258,7 +265,8 @@ TEST_CASE("A failing synchronous call stops a fail-fast batch before the rest st
   category->add_tool(mcp::ToolSpec("count", "counts"), [&](Json) { return ++runs; });
   manager.register_category(category);
   std::vector<ToolCall> calls{{"t", "count", {}}, {"t", "nope", {}}, {"t", "count", {}}};
-  auto batch = run_awaitable(io, manager.dispatch_parallel(calls, mcp::ParallelOptions{}.with_return_exceptions(false)));
+  auto batch = run_awaitable(
+      io, manager.dispatch_parallel(calls, mcp::ParallelOptions{}.with_return_exceptions(false)));
   CHECK(batch.stopped);
   CHECK(batch.first_error == 1u);
   CHECK(batch[0].ok());
@@ -278,8 +286,8 @@ TEST_CASE("A large synchronous batch shared with a helper thread still stops at 
   auto all = run_on(pool, manager.dispatch_parallel(calls));
   CHECK(all.succeeded() == 3999);
   CHECK(all.first_error == 1000u);
-  auto stopped = run_on(pool, manager.dispatch_parallel(
-                                  calls, mcp::ParallelOptions{}.with_return_exceptions(false)));
+  auto stopped = run_on(
+      pool, manager.dispatch_parallel(calls, mcp::ParallelOptions{}.with_return_exceptions(false)));
   CHECK(stopped.stopped);
   CHECK(stopped.first_error == 1000u);
   CHECK(stopped[1000].code() == ErrorCode::tool_not_found);
@@ -315,11 +323,12 @@ TEST_CASE("Cancelling the awaiting coroutine cancels the whole batch and leaves 
   std::vector<ToolCall> calls;
   for (int i = 0; i < 20; ++i) calls.push_back({"t", i % 4 == 0 ? "quick" : "hour", {}});
   std::optional<mcp::BatchResult> batch;
-  asio::co_spawn(io, manager.dispatch_parallel(calls, mcp::ParallelOptions{}.with_max_concurrent(5)),
-                 asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e, mcp::BatchResult r) {
-                   REQUIRE_FALSE(e);
-                   batch = std::move(r);
-                 }));
+  asio::co_spawn(
+      io, manager.dispatch_parallel(calls, mcp::ParallelOptions{}.with_max_concurrent(5)),
+      asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e, mcp::BatchResult r) {
+        REQUIRE_FALSE(e);
+        batch = std::move(r);
+      }));
   io.poll();
   REQUIRE(started == 5);  // the window is full and every call waits
   signal.emit(asio::cancellation_type::terminal);
@@ -346,7 +355,10 @@ TEST_CASE("A batch deadline times out running and waiting calls", "[dispatch_par
   });
   manager.register_category(category);
   auto calls = calls_of("t", "hour", 6, [](std::size_t) { return Json::object(); });
-  auto batch = run_awaitable(io, manager.dispatch_parallel(calls, mcp::ParallelOptions{}.with_max_concurrent(3).with_deadline(std::chrono::milliseconds(20))));
+  auto batch = run_awaitable(
+      io,
+      manager.dispatch_parallel(calls, mcp::ParallelOptions{}.with_max_concurrent(3).with_deadline(
+                                           std::chrono::milliseconds(20))));
   for (const auto& result : batch) CHECK(result.code() == ErrorCode::timeout);
 }
 
@@ -356,26 +368,27 @@ TEST_CASE("Suspending calls spread over the threads of a pool", "[dispatch_paral
   std::mutex mutex;
   std::set<std::thread::id> threads;
   auto category = std::make_shared<mcp::ToolCategory>("t", "spread");
-  category->add_tool(mcp::ToolSpec("work", "waits, then holds its thread until a second thread shows up"),
-                     [&](Json) -> asio::awaitable<Json> {
-                       co_await wait_for(std::chrono::microseconds(200));
-                       {
-                         std::lock_guard lock(mutex);
-                         threads.insert(std::this_thread::get_id());
-                       }
-                       // Deliberately occupy this thread (a test-only stand-in for CPU-bound
-                       // work): the other calls can only finish on the pool's other thread.
-                       const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-                       for (;;) {
-                         {
-                           std::lock_guard lock(mutex);
-                           if (threads.size() >= 2) break;
-                         }
-                         if (std::chrono::steady_clock::now() > give_up) break;
-                         std::this_thread::yield();
-                       }
-                       co_return true;
-                     });
+  category->add_tool(
+      mcp::ToolSpec("work", "waits, then holds its thread until a second thread shows up"),
+      [&](Json) -> asio::awaitable<Json> {
+        co_await wait_for(std::chrono::microseconds(200));
+        {
+          std::lock_guard lock(mutex);
+          threads.insert(std::this_thread::get_id());
+        }
+        // Deliberately occupy this thread (a test-only stand-in for CPU-bound
+        // work): the other calls can only finish on the pool's other thread.
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        for (;;) {
+          {
+            std::lock_guard lock(mutex);
+            if (threads.size() >= 2) break;
+          }
+          if (std::chrono::steady_clock::now() > give_up) break;
+          std::this_thread::yield();
+        }
+        co_return true;
+      });
   manager.register_category(category);
   auto calls = calls_of("t", "work", 100, [](std::size_t) { return Json::object(); });
   auto batch = run_on(pool, manager.dispatch_parallel(calls));
@@ -420,13 +433,14 @@ TEST_CASE("on_result reports every call once, as it completes", "[dispatch_paral
   std::mutex mutex;
   std::vector<int> seen(calls.size(), 0);
   bool values_match = true;
-  auto batch = run_on(pool, manager.dispatch_parallel(
-                                calls, mcp::ParallelOptions{}.with_on_result(
-                                           [&](std::size_t i, const mcp::DispatchResult& r) {
-                                             std::lock_guard lock(mutex);
-                                             ++seen[i];
-                                             values_match = values_match && r.ok() && r.value() == i;
-                                           })));
+  auto batch = run_on(
+      pool, manager.dispatch_parallel(calls, mcp::ParallelOptions{}.with_on_result(
+                                                 [&](std::size_t i, const mcp::DispatchResult& r) {
+                                                   std::lock_guard lock(mutex);
+                                                   ++seen[i];
+                                                   values_match =
+                                                       values_match && r.ok() && r.value() == i;
+                                                 })));
   CHECK(batch.succeeded() == calls.size());
   CHECK(std::count(seen.begin(), seen.end(), 1) == static_cast<long>(calls.size()));
   CHECK(values_match);
@@ -453,7 +467,8 @@ TEST_CASE("Lazy categories load inside a batch and their calls run", "[dispatch_
     return category;
   });
   auto calls = calls_of("lazy", "one", 50, [](std::size_t) { return Json::object(); });
-  auto batch = run_awaitable(io, manager.dispatch_parallel(calls, mcp::ParallelOptions{}.with_max_concurrent(4)));
+  auto batch = run_awaitable(
+      io, manager.dispatch_parallel(calls, mcp::ParallelOptions{}.with_max_concurrent(4)));
   CHECK(loads == 1);
   CHECK(batch.succeeded() == 50);
 }

@@ -3,6 +3,13 @@
 // SPDX-License-Identifier: MIT
 #include <mcp/hierarchical_tool_manager.hpp>
 
+#include <atomic>
+#include <future>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <vector>
+
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
@@ -13,13 +20,6 @@
 #include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
-
-#include <atomic>
-#include <future>
-#include <optional>
-#include <memory>
-#include <stdexcept>
-#include <vector>
 
 #include "support/gate.hpp"
 #include "support/run_awaitable.hpp"
@@ -33,11 +33,12 @@ namespace {
 
 std::shared_ptr<mcp::ToolCategory> math_category() {
   auto math = std::make_shared<mcp::ToolCategory>("math", "Arithmetic on numbers");
-  math->add_tool(mcp::ToolSpec("add", "Add two numbers\nLonger explanation on a second line.",
-                               {{"type", "object"},
-                                {"properties", {{"a", {{"type", "number"}}}, {"b", {{"type", "number"}}}}},
-                                {"required", {"a", "b"}}}),
-                 [](Json args) { return args["a"].get<double>() + args["b"].get<double>(); });
+  math->add_tool(
+      mcp::ToolSpec("add", "Add two numbers\nLonger explanation on a second line.",
+                    {{"type", "object"},
+                     {"properties", {{"a", {{"type", "number"}}}, {"b", {{"type", "number"}}}}},
+                     {"required", {"a", "b"}}}),
+      [](Json args) { return args["a"].get<double>() + args["b"].get<double>(); });
   math->add_tool(mcp::ToolSpec("divide", "Divide a by b"), [](Json args) -> Json {
     if (args.value("b", 0.0) == 0.0) throw std::domain_error("division by zero");
     return args["a"].get<double>() / args["b"].get<double>();
@@ -76,7 +77,8 @@ TEST_CASE("Unknown categories and tools name what is available", "[manager]") {
   asio::io_context io;
   mcp::HierarchicalToolManager manager(io.get_executor());
   manager.register_category(math_category());
-  manager.lazy_register_category("zeta", [] { return std::make_shared<mcp::ToolCategory>("zeta", "z"); });
+  manager.lazy_register_category("zeta",
+                                 [] { return std::make_shared<mcp::ToolCategory>("zeta", "z"); });
 
   auto no_category = run_awaitable(io, manager.dispatch("maths", "add"));
   REQUIRE_FALSE(no_category.ok());
@@ -175,8 +177,7 @@ TEST_CASE("A deprecated tool still runs and its result carries a warning", "[man
   asio::io_context io;
   mcp::HierarchicalToolManager manager(io.get_executor());
   auto category = std::make_shared<mcp::ToolCategory>("old", "legacy");
-  category->add_tool(mcp::ToolSpec("v1", "old").mark_deprecated("use v2"),
-                     [](Json) { return 1; });
+  category->add_tool(mcp::ToolSpec("v1", "old").mark_deprecated("use v2"), [](Json) { return 1; });
   manager.register_category(category);
   auto result = run_awaitable(io, manager.dispatch("old", "v1"));
   REQUIRE(result.ok());
@@ -184,23 +185,23 @@ TEST_CASE("A deprecated tool still runs and its result carries a warning", "[man
   CHECK(result.to_json()["warning"] == "tool 'v1' is deprecated: use v2");
 }
 
-TEST_CASE("A timeout cancels the tool's coroutine, which observes the cancellation",
-          "[manager]") {
+TEST_CASE("A timeout cancels the tool's coroutine, which observes the cancellation", "[manager]") {
   asio::io_context io;
   mcp::HierarchicalToolManager manager(io.get_executor());
   auto category = std::make_shared<mcp::ToolCategory>("slow", "waits");
   bool observed_cancel = false;
-  category->add_tool(mcp::ToolSpec("forever", "waits an hour").with_timeout(std::chrono::milliseconds(20)),
-                     [&](Json) -> asio::awaitable<Json> {
-                       asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::hours(1));
-                       try {
-                         co_await timer.async_wait(asio::use_awaitable);
-                       } catch (const std::system_error& e) {
-                         observed_cancel = e.code() == asio::error::operation_aborted;
-                         throw;
-                       }
-                       co_return "never";
-                     });
+  category->add_tool(
+      mcp::ToolSpec("forever", "waits an hour").with_timeout(std::chrono::milliseconds(20)),
+      [&](Json) -> asio::awaitable<Json> {
+        asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::hours(1));
+        try {
+          co_await timer.async_wait(asio::use_awaitable);
+        } catch (const std::system_error& e) {
+          observed_cancel = e.code() == asio::error::operation_aborted;
+          throw;
+        }
+        co_return "never";
+      });
   manager.register_category(category);
   auto result = run_awaitable(io, manager.dispatch("slow", "forever"));
   REQUIRE_FALSE(result.ok());
@@ -218,8 +219,7 @@ TEST_CASE("A timeout cancels the tool's coroutine, which observes the cancellati
   CHECK(observed_cancel);
 }
 
-TEST_CASE("Cancelling the awaiting coroutine cancels the tool and reads cancelled",
-          "[manager]") {
+TEST_CASE("Cancelling the awaiting coroutine cancels the tool and reads cancelled", "[manager]") {
   asio::io_context io;
   mcp::HierarchicalToolManager manager(io.get_executor());
   asio::cancellation_signal signal;
@@ -238,11 +238,12 @@ TEST_CASE("Cancelling the awaiting coroutine cancels the tool and reads cancelle
                      });
   manager.register_category(category);
   std::optional<mcp::DispatchResult> result;
-  asio::co_spawn(io, manager.dispatch("slow", "wait"),
-                 asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e, mcp::DispatchResult r) {
-                   REQUIRE_FALSE(e);
-                   result = std::move(r);
-                 }));
+  asio::co_spawn(
+      io, manager.dispatch("slow", "wait"),
+      asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e, mcp::DispatchResult r) {
+        REQUIRE_FALSE(e);
+        result = std::move(r);
+      }));
   io.run();
   REQUIRE(result);
   CHECK(result->code() == ErrorCode::cancelled);
@@ -327,7 +328,8 @@ TEST_CASE("A failing loader poisons nothing: the next access retries", "[manager
 TEST_CASE("A loader returning the wrong category fails the load", "[manager][lazy]") {
   asio::io_context io;
   mcp::HierarchicalToolManager manager(io.get_executor());
-  manager.lazy_register_category("right", [] { return std::make_shared<mcp::ToolCategory>("wrong", "d"); });
+  manager.lazy_register_category("right",
+                                 [] { return std::make_shared<mcp::ToolCategory>("wrong", "d"); });
   auto result = run_awaitable(io, manager.dispatch("right", "t"));
   REQUIRE_FALSE(result.ok());
   CHECK(result.code() == ErrorCode::load_failed);
@@ -364,8 +366,7 @@ TEST_CASE("Listing categories loads nothing unless counts are asked for", "[mana
   CHECK(counted["categories"][1]["tool_count"] == 2);
 }
 
-TEST_CASE("list_tools and get_tool_schema give sorted summaries and cached schemas",
-          "[manager]") {
+TEST_CASE("list_tools and get_tool_schema give sorted summaries and cached schemas", "[manager]") {
   asio::io_context io;
   mcp::HierarchicalToolManager manager(io.get_executor());
   auto math = math_category();

@@ -3,10 +3,10 @@
 // SPDX-License-Identifier: MIT
 #include <mcp/tool_category.hpp>
 
+#include <string>
+
 #include <asio/io_context.hpp>
 #include <catch2/catch.hpp>
-
-#include <string>
 
 #include "support/run_awaitable.hpp"
 
@@ -19,8 +19,9 @@ class MathCategory : public mcp::ToolCategory {
   MathCategory() : ToolCategory("math", "Arithmetic") {
     add_tool(mcp::ToolSpec("square", "Square a number"),
              [](Json args) { return args["x"].get<int>() * args["x"].get<int>(); });
-    add_tool(mcp::ToolSpec("later", "Answer from a coroutine").with_timeout(std::chrono::seconds(3)),
-             [](Json args) -> asio::awaitable<Json> { co_return args; });
+    add_tool(
+        mcp::ToolSpec("later", "Answer from a coroutine").with_timeout(std::chrono::seconds(3)),
+        [](Json args) -> asio::awaitable<Json> { co_return args; });
   }
 };
 
@@ -43,8 +44,7 @@ TEST_CASE("A derived category holds sync and coroutine tools, found by name", "[
   CHECK(math.tool_names() == std::vector<std::string>{"later", "square"});
 }
 
-TEST_CASE("Summaries are the description's first line, cut at 100 code points",
-          "[tool_category]") {
+TEST_CASE("Summaries are the description's first line, cut at 100 code points", "[tool_category]") {
   CHECK(mcp::ToolCategory::summary_of("One line\nmore detail") == "One line");
   CHECK(mcp::ToolCategory::summary_of("Windows line\r\nnext") == "Windows line");
   const std::string exact(100, 'a');
@@ -97,7 +97,8 @@ TEST_CASE("Full schemas are built once, cached, counted and clearable", "[tool_c
 
 TEST_CASE("An invalid input schema is refused when the tool is added", "[tool_category]") {
   mcp::ToolCategory category("c", "d");
-  CHECK_THROWS_AS(category.add_tool(mcp::ToolSpec("t", "d", {{"type", 42}}), [](Json) { return 1; }),
-                  mcp::SchemaError);
+  CHECK_THROWS_AS(
+      category.add_tool(mcp::ToolSpec("t", "d", {{"type", 42}}), [](Json) { return 1; }),
+      mcp::SchemaError);
   CHECK(category.tool_count() == 0);
 }

@@ -10,9 +10,6 @@
 #include <mcp/json.hpp>
 #include <mcp/tool_category.hpp>
 
-#include <asio/any_io_executor.hpp>
-#include <asio/awaitable.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -21,6 +18,9 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
 
 namespace mcp {
 
@@ -39,8 +39,8 @@ struct ManagerOptions {
 
 /// What graceful_shutdown() achieved.
 struct ShutdownReport {
-  bool completed = false;       ///< every call in flight finished before the timeout
-  std::size_t drained = 0;      ///< calls that finished while shutdown waited
+  bool completed = false;         ///< every call in flight finished before the timeout
+  std::size_t drained = 0;        ///< calls that finished while shutdown waited
   std::size_t still_running = 0;  ///< calls in flight when the timeout expired
 };
 

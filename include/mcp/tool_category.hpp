@@ -7,8 +7,6 @@
 #include <mcp/json.hpp>
 #include <mcp/json_schema.hpp>
 
-#include <asio/awaitable.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -21,6 +19,8 @@
 #include <type_traits>
 #include <unordered_map>
 #include <vector>
+
+#include <asio/awaitable.hpp>
 
 namespace mcp {
 
@@ -51,17 +51,23 @@ struct ToolSpec {
     input_schema = std::move(schema);
     return *this;
   }
-  ToolSpec&& with_input_schema(Json schema) && { return std::move(with_input_schema(std::move(schema))); }
+  ToolSpec&& with_input_schema(Json schema) && {
+    return std::move(with_input_schema(std::move(schema)));
+  }
   ToolSpec& with_output_schema(Json schema) & {
     output_schema = std::move(schema);
     return *this;
   }
-  ToolSpec&& with_output_schema(Json schema) && { return std::move(with_output_schema(std::move(schema))); }
+  ToolSpec&& with_output_schema(Json schema) && {
+    return std::move(with_output_schema(std::move(schema)));
+  }
   ToolSpec& with_timeout(std::chrono::milliseconds limit) & {
     timeout = limit;
     return *this;
   }
-  ToolSpec&& with_timeout(std::chrono::milliseconds limit) && { return std::move(with_timeout(limit)); }
+  ToolSpec&& with_timeout(std::chrono::milliseconds limit) && {
+    return std::move(with_timeout(limit));
+  }
   ToolSpec& mark_deprecated(std::string message = {}) & {
     deprecated = true;
     deprecation_message = std::move(message);
@@ -71,9 +77,9 @@ struct ToolSpec {
     return std::move(mark_deprecated(std::move(message)));
   }
 
-  std::string name;         ///< unique in its category; [A-Za-z0-9_.-], 1-128 chars
-  std::string description;  ///< the first line is the summary list_tools() shows
-  Json input_schema;        ///< JSON Schema of the arguments; default {"type": "object"}
+  std::string name;                   ///< unique in its category; [A-Za-z0-9_.-], 1-128 chars
+  std::string description;            ///< the first line is the summary list_tools() shows
+  Json input_schema;                  ///< JSON Schema of the arguments; default {"type": "object"}
   std::optional<Json> output_schema;  ///< JSON Schema of the result, if any
   bool deprecated = false;            ///< still runs; results carry a warning
   std::string deprecation_message;    ///< e.g. "use 'search_v2'"
@@ -170,12 +176,14 @@ class ToolCategory {
   const Tool& add_tool(ToolSpec spec, F&& handler) {
     using R = std::invoke_result_t<F&, Json>;
     if constexpr (detail::is_json_awaitable<R>::value) {
-      return add(std::make_unique<Tool>(std::move(spec), AsyncToolHandler(std::forward<F>(handler))));
+      return add(
+          std::make_unique<Tool>(std::move(spec), AsyncToolHandler(std::forward<F>(handler))));
     } else {
       static_assert(std::is_constructible_v<Json, R>,
                     "a tool handler returns a Json-convertible value or asio::awaitable<Json>");
       if constexpr (std::is_same_v<R, Json>) {
-        return add(std::make_unique<Tool>(std::move(spec), SyncToolHandler(std::forward<F>(handler))));
+        return add(
+            std::make_unique<Tool>(std::move(spec), SyncToolHandler(std::forward<F>(handler))));
       } else {
         return add(std::make_unique<Tool>(
             std::move(spec), SyncToolHandler([h = std::forward<F>(handler)](Json args) mutable {

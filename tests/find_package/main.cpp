@@ -3,12 +3,12 @@
 // SPDX-License-Identifier: MIT
 #include <mcp/htm.hpp>
 
+#include <cstdio>
+#include <memory>
+
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_future.hpp>
-
-#include <cstdio>
-#include <memory>
 
 int main() {
   asio::io_context io;
@@ -17,8 +17,8 @@ int main() {
   math->add_tool(mcp::ToolSpec("add", "Add two numbers"),
                  [](mcp::Json args) { return args["a"].get<int>() + args["b"].get<int>(); });
   manager.register_category(math);
-  auto future = asio::co_spawn(io, manager.dispatch("math", "add", {{"a", 2}, {"b", 40}}),
-                               asio::use_future);
+  auto future =
+      asio::co_spawn(io, manager.dispatch("math", "add", {{"a", 2}, {"b", 40}}), asio::use_future);
   io.run();
   const mcp::DispatchResult result = future.get();
   std::printf("%s\n", result.to_json().dump().c_str());

@@ -4,12 +4,12 @@
 #ifndef MCP_HTM_TESTS_SUPPORT_GATE_HPP
 #define MCP_HTM_TESTS_SUPPORT_GATE_HPP
 
+#include <system_error>
+
 #include <asio/awaitable.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
-
-#include <system_error>
 
 namespace mcp::test {
 

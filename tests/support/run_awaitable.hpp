@@ -4,15 +4,15 @@
 #ifndef MCP_HTM_TESTS_SUPPORT_RUN_AWAITABLE_HPP
 #define MCP_HTM_TESTS_SUPPORT_RUN_AWAITABLE_HPP
 
-#include <asio/co_spawn.hpp>
-#include <asio/io_context.hpp>
-#include <asio/thread_pool.hpp>
-#include <asio/use_future.hpp>
-
 #include <exception>
 #include <future>
 #include <memory>
 #include <utility>
+
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/thread_pool.hpp>
+#include <asio/use_future.hpp>
 
 namespace mcp::test {
 

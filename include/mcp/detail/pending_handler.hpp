@@ -4,14 +4,14 @@
 #ifndef MCP_HTM_DETAIL_PENDING_HANDLER_HPP
 #define MCP_HTM_DETAIL_PENDING_HANDLER_HPP
 
+#include <memory>
+#include <tuple>
+#include <utility>
+
 #include <asio/associated_executor.hpp>
 #include <asio/execution/outstanding_work.hpp>
 #include <asio/post.hpp>
 #include <asio/prefer.hpp>
-
-#include <memory>
-#include <tuple>
-#include <utility>
 
 namespace mcp::detail {
 
@@ -51,9 +51,10 @@ class PendingHandler {
 
     void complete(Args... args) override {
       auto executor = asio::get_associated_executor(handler);
-      asio::post(executor, [h = std::move(handler), tuple = std::make_tuple(std::move(args)...)]() mutable {
-        std::apply(std::move(h), std::move(tuple));
-      });
+      asio::post(executor,
+                 [h = std::move(handler), tuple = std::make_tuple(std::move(args)...)]() mutable {
+                   std::apply(std::move(h), std::move(tuple));
+                 });
     }
 
     Handler handler;
