@@ -12,6 +12,9 @@
 #include <mcp/hierarchical_tool_manager.hpp>
 #include <mcp/json.hpp>
 #include <mcp/json_schema.hpp>
+#include <mcp/server.hpp>
+#include <mcp/stdio_transport.hpp>
 #include <mcp/tool_category.hpp>
+#include <mcp/validator.hpp>
 
 #endif  // MCP_HTM_HTM_HPP
