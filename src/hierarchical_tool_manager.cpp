@@ -572,6 +572,13 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
+  // Ends the calls begin_calls() admitted, however the admitting coroutine exits.
+  struct CallsAdmitted {
+    Impl* impl;
+    std::size_t n;
+    ~CallsAdmitted() { impl->end_calls(n); }
+  };
+
   static void refuse_shutting_down(DispatchResult& out) {
     out.set_error(ErrorCode::shutting_down,
                   "the tool manager is shutting down and accepts no new calls");
@@ -841,11 +848,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
       }
       co_return batch;
     }
-    struct EndCalls {
-      Impl* impl;
-      std::size_t n;
-      ~EndCalls() { impl->end_calls(n); }
-    } end_guard{this, n};
+    const CallsAdmitted admitted{this, n};
 
     const std::optional<TimePoint> deadline =
         options.deadline ? std::optional<TimePoint>(Clock::now() + *options.deadline)
@@ -1027,10 +1030,7 @@ asio::awaitable<DispatchResult> HierarchicalToolManager::dispatch(std::string ca
     out.tool = std::move(call.tool);
     co_return out;
   }
-  struct EndCall {
-    Impl* impl;
-    ~EndCall() { impl->end_calls(1); }
-  } end_guard{impl_.get()};
+  const Impl::CallsAdmitted admitted{impl_.get(), 1};
   const TimePoint start = Clock::now();
   if (!impl_->try_inline(call, out)) {
     co_await impl_->run_async(call, out, start, options.timeout, std::nullopt);

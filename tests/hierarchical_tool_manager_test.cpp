@@ -46,6 +46,17 @@ std::shared_ptr<mcp::ToolCategory> math_category() {
   return math;
 }
 
+// Category "slow" whose tool "wait" suspends until `gate` opens, then answers "finished".
+std::shared_ptr<mcp::ToolCategory> gated_category(Gate& gate) {
+  auto category = std::make_shared<mcp::ToolCategory>("slow", "waits");
+  category->add_tool(mcp::ToolSpec("wait", "waits for the gate"),
+                     [&gate](Json) -> asio::awaitable<Json> {
+                       co_await gate.wait();
+                       co_return "finished";
+                     });
+  return category;
+}
+
 }  // namespace
 
 TEST_CASE("A registered tool is dispatched and its value returned", "[manager]") {
@@ -443,13 +454,7 @@ TEST_CASE("Graceful shutdown refuses new calls and drains those in flight", "[ma
   asio::io_context io;
   mcp::HierarchicalToolManager manager(io.get_executor());
   Gate gate(io.get_executor());
-  auto category = std::make_shared<mcp::ToolCategory>("slow", "waits");
-  category->add_tool(mcp::ToolSpec("wait", "waits for the gate"),
-                     [&](Json) -> asio::awaitable<Json> {
-                       co_await gate.wait();
-                       co_return "finished";
-                     });
-  manager.register_category(category);
+  manager.register_category(gated_category(gate));
 
   std::optional<mcp::DispatchResult> in_flight;
   asio::co_spawn(io, manager.dispatch("slow", "wait"),
@@ -485,13 +490,7 @@ TEST_CASE("Graceful shutdown reports a timeout when calls outlive it", "[manager
   asio::io_context io;
   mcp::HierarchicalToolManager manager(io.get_executor());
   Gate gate(io.get_executor());
-  auto category = std::make_shared<mcp::ToolCategory>("slow", "waits");
-  category->add_tool(mcp::ToolSpec("wait", "waits for the gate"),
-                     [&](Json) -> asio::awaitable<Json> {
-                       co_await gate.wait();
-                       co_return "finished";
-                     });
-  manager.register_category(category);
+  manager.register_category(gated_category(gate));
   asio::co_spawn(io, manager.dispatch("slow", "wait"), asio::detached);
   io.poll();
   std::optional<mcp::ShutdownReport> report;
