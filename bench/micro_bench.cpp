@@ -11,6 +11,10 @@
 //   BM_steady_clock_now               reference: one steady_clock::now() (vDSO clock_gettime)
 //   BM_co_await_noop_coroutine        reference: co_await of a coroutine that returns at once
 //   BM_co_spawn_noop                  reference: co_spawn of a no-op coroutine + its completion
+//   BM_server_flat_noop               Server::serve_message of one flat `tools/call` line of
+//                                     `noop.noop` (parse, dispatch, result, serialise), no I/O
+//   BM_server_dispatch_noop           the same through the `tools_dispatch` meta-tool
+//   BM_server_ping                    Server::serve_message of a `ping` line (the envelope alone)
 //
 // The coroutine benchmarks run their `for (auto _ : state)` loop inside one coroutine
 // co_spawned onto a single-threaded io_context that the benchmark thread runs, so each
@@ -19,22 +23,17 @@
 // dispatch_parallel itself is measured by dispatch_bench (per-sample timing of whole
 // batches, with the floor and the naive fan-out in the same run), not here.
 
-#include "bench_categories.hpp"
-
 #include <mcp/circuit_breaker.hpp>
 #include <mcp/hierarchical_tool_manager.hpp>
+#include <mcp/server.hpp>
 #include <mcp/tool_category.hpp>
+
+#include "bench_categories.hpp"
 
 #if __has_include(<mcp/validator.hpp>)
 #include <mcp/validator.hpp>
 #define MCP_HTM_BENCH_HAS_VALIDATOR 1
 #endif
-
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
-#include <asio/io_context.hpp>
-#include <asio/use_awaitable.hpp>
-#include <benchmark/benchmark.h>
 
 #include <chrono>
 #include <cstdint>
@@ -44,6 +43,12 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/use_awaitable.hpp>
+#include <benchmark/benchmark.h>
 
 namespace {
 
@@ -184,14 +189,76 @@ void BM_co_spawn_noop(benchmark::State& state) {
   asio::io_context io(1);
   int x = 1;
   for (auto _ : state) {
-    asio::co_spawn(io, noop_coroutine(x), [](std::exception_ptr, int v) {
-      benchmark::DoNotOptimize(v);
-    });
+    asio::co_spawn(io, noop_coroutine(x),
+                   [](std::exception_ptr, int v) { benchmark::DoNotOptimize(v); });
     io.run();
     io.restart();
   }
 }
 BENCHMARK(BM_co_spawn_noop);
+
+// ---- the MCP protocol layer without its transport -------------------------------------
+
+/// Counts what the server sends and keeps the last message (so nothing is optimised away).
+class CountingSink : public mcp::MessageSink {
+ public:
+  void send(std::string message) override {
+    ++sent;
+    bytes += message.size();
+    last = std::move(message);
+  }
+  std::size_t sent = 0;
+  std::size_t bytes = 0;
+  std::string last;
+};
+
+/// serve_message() of `line` once per iteration, on the server's strand, with a
+/// single-threaded io_context: the protocol layer's whole cost for one request.
+void serve_line(benchmark::State& state, mcp::ToolMode mode, std::string line) {
+  asio::io_context io(1);
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  manager.register_category(std::make_shared<mcp::bench::NoopCategory>());
+  auto sink = std::make_shared<CountingSink>();
+  mcp::ServerOptions options;
+  options.mode = mode;
+  mcp::Server server(manager, sink, options);
+  std::exception_ptr failure;
+  asio::co_spawn(
+      server.get_executor(),
+      [&]() -> asio::awaitable<void> {
+        for (auto _ : state) co_await server.serve_message(line);
+      },
+      [&](std::exception_ptr e) { failure = e; });
+  io.run();
+  if (failure) {
+    state.SkipWithError("the serving coroutine threw");
+  } else if (sink->sent != state.iterations() ||
+             sink->last.find("\"result\"") == std::string::npos ||
+             sink->last.find("isError") != std::string::npos) {
+    state.SkipWithError(("unexpected answer: " + sink->last).c_str());
+  }
+  state.counters["response_bytes"] =
+      benchmark::Counter(static_cast<double>(sink->bytes) / static_cast<double>(sink->sent));
+}
+
+void BM_server_flat_noop(benchmark::State& state) {
+  serve_line(
+      state, mcp::ToolMode::flat,
+      R"({"jsonrpc":"2.0","id":12345,"method":"tools/call","params":{"name":"noop.noop","arguments":{}}})");
+}
+BENCHMARK(BM_server_flat_noop);
+
+void BM_server_dispatch_noop(benchmark::State& state) {
+  serve_line(
+      state, mcp::ToolMode::hierarchical,
+      R"({"jsonrpc":"2.0","id":12345,"method":"tools/call","params":{"name":"tools_dispatch","arguments":{"category":"noop","tool":"noop"}}})");
+}
+BENCHMARK(BM_server_dispatch_noop);
+
+void BM_server_ping(benchmark::State& state) {
+  serve_line(state, mcp::ToolMode::flat, R"({"jsonrpc":"2.0","id":12345,"method":"ping"})");
+}
+BENCHMARK(BM_server_ping);
 
 }  // namespace
 
