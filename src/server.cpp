@@ -175,43 +175,71 @@ struct MetaTool {
   JsonSchema schema;
 };
 
-/// A tools/call result whose text content is the JSON and whose structuredContent is
-/// the same JSON object.
-Json structured_result(Json structured, bool is_error) {
-  Json result = Json::object();
-  result["content"] = Json::array(
-      {Json{{"type", "text"},
-            {"text", structured.dump(-1, ' ', false, Json::error_handler_t::replace)}}});
-  result["structuredContent"] = std::move(structured);
-  if (is_error) result["isError"] = true;
-  return result;
+/// `value` as JSON text (invalid UTF-8 in strings replaced, never thrown on).
+std::string dump(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+/// Appends `{"content":[{"type":"text","text":<text as a JSON string>}]` to `out`: the
+/// start of a CallToolResult, left open for the members that follow.
+void append_text_content(std::string& out, std::string text) {
+  out += R"({"content":[{"type":"text","text":)";
+  out += dump(Json(std::move(text)));
+  out += "}]";
 }
 
-/// A tools/call result of a tool called directly (flat mode). An error carries the
-/// Python-compatible error shape as structuredContent only when the tool declares no
-/// outputSchema (clients check structuredContent against it, even on errors).
-Json flat_result(DispatchResult& dispatched, bool has_output_schema) {
+// Results are written as JSON text straight away rather than built as a Json tree and
+// serialised afterwards: a tools/call result holds its payload twice (text and
+// structuredContent), and the tree would copy it, then serialise it twice.
+
+/// A tools/call result (JSON text) whose text content is the JSON of `structured` and
+/// whose structuredContent is the same object.
+std::string structured_result(const Json& structured, bool is_error) {
+  std::string text = dump(structured);
+  std::string out;
+  out.reserve(2 * text.size() + 96);
+  append_text_content(out, text);
+  if (is_error) out += R"(,"isError":true)";
+  out += R"(,"structuredContent":)";
+  out += text;
+  out += '}';
+  return out;
+}
+
+/// A tools/call result (JSON text) of a tool called directly (flat mode). An error
+/// carries the Python-compatible error shape as structuredContent only when the tool
+/// declares no outputSchema (clients check structuredContent against it, even on errors).
+std::string flat_result(DispatchResult& dispatched, bool has_output_schema) {
+  std::string out;
   if (!dispatched.ok()) {
-    Json result = Json::object();
     const auto& error = dispatched.error();
-    result["content"] = Json::array(
-        {Json{{"type", "text"}, {"text", fmt::format("{} [{}]", error.message, to_string(error.code))}}});
-    if (!has_output_schema) result["structuredContent"] = dispatched.to_json();
-    result["isError"] = true;
-    return result;
+    append_text_content(out, fmt::format("{} [{}]", error.message, to_string(error.code)));
+    out += R"(,"isError":true)";
+    if (!has_output_schema) {
+      out += R"(,"structuredContent":)";
+      out += dump(dispatched.to_json());
+    }
+    out += '}';
+    return out;
   }
   Json value = std::move(dispatched).value();
-  // A tool that already returns an MCP CallToolResult is passed through.
   if (value.is_object()) {
-    auto content = value.find("content");
-    if (content != value.end() && content->is_array()) return value;
+    // A tool that already returns an MCP CallToolResult is passed through.
+    if (auto content = value.find("content"); content != value.end() && content->is_array()) {
+      return dump(value);
+    }
+    std::string text = dump(value);
+    out.reserve(2 * text.size() + 64);
+    append_text_content(out, text);
+    out += R"(,"structuredContent":)";
+    out += text;
+  } else if (value.is_string()) {
+    out += R"({"content":[{"type":"text","text":)";
+    out += dump(value);  // the string itself is the text
+    out += "}]";
+  } else {
+    append_text_content(out, dump(value));
   }
-  Json result = Json::object();
-  std::string text = value.is_string() ? value.get<std::string>()
-                                       : value.dump(-1, ' ', false, Json::error_handler_t::replace);
-  result["content"] = Json::array({Json{{"type", "text"}, {"text", std::move(text)}}});
-  if (value.is_object()) result["structuredContent"] = std::move(value);
-  return result;
+  out += '}';
+  return out;
 }
 
 /// A JSON-RPC error to answer with instead of a result.
@@ -223,7 +251,7 @@ struct ProtocolError {
 
 /// The outcome of a request handled in its own coroutine.
 struct Outcome {
-  Json result;                          // when !error
+  std::string result;                   // when !error: the result object as JSON text
   std::optional<ProtocolError> error;
 };
 
@@ -582,7 +610,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       Json tools = co_await self->flat_tools();
       auto result = self->page(tools, p);
       if (!result) co_return Outcome{{}, ProtocolError{jsonrpc::invalid_params, "Invalid params: unknown or expired cursor", nullptr}};
-      co_return Outcome{std::move(*result), std::nullopt};
+      co_return Outcome{dump(*result), std::nullopt};
     }, params);
   }
 
@@ -693,7 +721,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     if (outcome.error) {
       send_error(id, outcome.error->code, outcome.error->message, outcome.error->data);
     } else {
-      send(jsonrpc::make_result(id, outcome.result));
+      send(jsonrpc::make_result_text(id, outcome.result));
     }
   }
 
@@ -817,7 +845,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       if (options.argument_errors_as_tool_results && error->data.contains("errors")) {
         Json shape = {{"status", "error"}, {"error", error->message}, {"error_code", "invalid_params"}};
         shape.update(error->data);
-        co_return Outcome{structured_result(std::move(shape), true), std::nullopt};
+        co_return Outcome{structured_result(shape, true), std::nullopt};
       }
       co_return Outcome{{}, std::move(error)};
     }
@@ -844,7 +872,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                                              args["tool"].get<std::string>());
     }
     const bool is_error = !out.is_object() || out.value("status", "") != "success";
-    co_return Outcome{structured_result(std::move(out), is_error), std::nullopt};
+    co_return Outcome{structured_result(out, is_error), std::nullopt};
   }
 
   asio::awaitable<Json> dispatch_parallel(Json args, const Json& token) {

@@ -31,6 +31,19 @@ inline constexpr int internal_error = -32603;    ///< a bug on our side
   return out;
 }
 
+/// `{"jsonrpc":"2.0","id":<id>,"result":<result_json>}`, where `result_json` already is
+/// the result's JSON text (so that it is not parsed or serialised again).
+[[nodiscard]] inline std::string make_result_text(const Json& id, std::string_view result_json) {
+  std::string out;
+  out.reserve(result_json.size() + 48);
+  out += R"({"jsonrpc":"2.0","id":)";
+  out += id.dump(-1, ' ', false, Json::error_handler_t::replace);
+  out += R"(,"result":)";
+  out += result_json;
+  out += '}';
+  return out;
+}
+
 /// `{"jsonrpc":"2.0","id":<id>,"error":{"code","message"[,"data"]}}`; `id` may be null.
 [[nodiscard]] inline std::string make_error(const Json& id, int code, std::string_view message,
                                             const Json& data = nullptr) {
