@@ -2,21 +2,9 @@
 // cancellation, progress, logging and tool-list change notifications.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
-#include <mcp/server.hpp>
-
 #include <mcp/detail/json_rpc.hpp>
 #include <mcp/json_schema.hpp>
-
-#include <asio/bind_cancellation_slot.hpp>
-#include <asio/cancellation_signal.hpp>
-#include <asio/co_spawn.hpp>
-#include <asio/dispatch.hpp>
-#include <asio/redirect_error.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/this_coro.hpp>
-#include <asio/use_awaitable.hpp>
-
-#include <fmt/format.h>
+#include <mcp/server.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -27,6 +15,16 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/dispatch.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+#include <fmt/format.h>
 
 // GCC 12 false positive: after inlining a coroutine's ramp and destroy functions it pairs
 // Asio's class-specific awaitable_frame_base::operator delete (its thread-local frame
@@ -176,7 +174,9 @@ struct MetaTool {
 };
 
 /// `value` as JSON text (invalid UTF-8 in strings replaced, never thrown on).
-std::string dump(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string dump(const Json& value) {
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 /// Appends `{"content":[{"type":"text","text":<text as a JSON string>}]` to `out`: the
 /// start of a CallToolResult, left open for the members that follow.
@@ -251,7 +251,7 @@ struct ProtocolError {
 
 /// The outcome of a request handled in its own coroutine.
 struct Outcome {
-  std::string result;                   // when !error: the result object as JSON text
+  std::string result;  // when !error: the result object as JSON text
   std::optional<ProtocolError> error;
 };
 
@@ -362,14 +362,16 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
   void log(LogLevel level, std::string_view logger, const Json& data) {
     if (options.local_log) {
-      options.local_log(level, fmt::format("{}: {}", logger,
-                                           data.is_string() ? data.get<std::string>()
-                                                            : data.dump(-1, ' ', false,
-                                                                        Json::error_handler_t::replace)));
+      options.local_log(
+          level, fmt::format("{}: {}", logger,
+                             data.is_string()
+                                 ? data.get<std::string>()
+                                 : data.dump(-1, ' ', false, Json::error_handler_t::replace)));
     }
     if (static_cast<int>(level) >= client_level.load(std::memory_order_relaxed)) {
       send(jsonrpc::make_notification(
-          "notifications/message", {{"level", to_string(level)}, {"logger", logger}, {"data", data}}));
+          "notifications/message",
+          {{"level", to_string(level)}, {"logger", logger}, {"data", data}}));
     }
   }
 
@@ -435,11 +437,13 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     }
     const Json id = has_id ? *id_it : Json(nullptr);
     const auto version = message.find("jsonrpc");
-    if (version == message.end() || !version->is_string() || version->get_ref<const std::string&>() != "2.0") {
+    if (version == message.end() || !version->is_string() ||
+        version->get_ref<const std::string&>() != "2.0") {
       if (has_id) {
         send_error(id, jsonrpc::invalid_request, "Invalid Request: \"jsonrpc\" must be \"2.0\"");
       } else {
-        send_error(nullptr, jsonrpc::invalid_request, "Invalid Request: \"jsonrpc\" must be \"2.0\"");
+        send_error(nullptr, jsonrpc::invalid_request,
+                   "Invalid Request: \"jsonrpc\" must be \"2.0\"");
       }
       return;
     }
@@ -530,7 +534,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     } else if (method == "logging/setLevel") {
       auto level = params.find("level");
       std::optional<LogLevel> parsed;
-      if (level != params.end() && level->is_string()) parsed = parse_log_level(level->get<std::string>());
+      if (level != params.end() && level->is_string())
+        parsed = parse_log_level(level->get<std::string>());
       if (!parsed) {
         send_error(id, jsonrpc::invalid_params,
                    "Invalid params: \"level\" must be one of debug, info, notice, warning, error, "
@@ -560,9 +565,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     version_index.store(index, std::memory_order_relaxed);
     Json info = {{"name", options.name}, {"version", options.version}};
     if (!options.title.empty()) info["title"] = options.title;
-    Json result = {{"protocolVersion", protocol_versions[static_cast<std::size_t>(index)]},
-                   {"capabilities", {{"tools", {{"listChanged", true}}}, {"logging", Json::object()}}},
-                   {"serverInfo", std::move(info)}};
+    Json result = {
+        {"protocolVersion", protocol_versions[static_cast<std::size_t>(index)]},
+        {"capabilities", {{"tools", {{"listChanged", true}}}, {"logging", Json::object()}}},
+        {"serverInfo", std::move(info)}};
     if (!options.instructions.empty()) result["instructions"] = options.instructions;
     std::string client = "unknown client";
     if (auto ci = params.find("clientInfo"); ci != params.end() && ci->is_object()) {
@@ -582,8 +588,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       if (!c->is_string()) return std::nullopt;
       const auto& text = c->get_ref<const std::string&>();
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), offset);
-      if (ec != std::errc() || end != text.data() + text.size() || text.empty() ||
-          offset == 0 || offset >= tools.size()) {
+      if (ec != std::errc() || end != text.data() + text.size() || text.empty() || offset == 0 ||
+          offset >= tools.size()) {
         return std::nullopt;
       }
     }
@@ -606,12 +612,18 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       return;
     }
     // Flat mode loads every category: run it in its own coroutine.
-    spawn(id, [](std::shared_ptr<Impl> self, Json p) -> asio::awaitable<Outcome> {
-      Json tools = co_await self->flat_tools();
-      auto result = self->page(tools, p);
-      if (!result) co_return Outcome{{}, ProtocolError{jsonrpc::invalid_params, "Invalid params: unknown or expired cursor", nullptr}};
-      co_return Outcome{dump(*result), std::nullopt};
-    }, params);
+    spawn(
+        id,
+        [](std::shared_ptr<Impl> self, Json p) -> asio::awaitable<Outcome> {
+          Json tools = co_await self->flat_tools();
+          auto result = self->page(tools, p);
+          if (!result)
+            co_return Outcome{{},
+                              ProtocolError{jsonrpc::invalid_params,
+                                            "Invalid params: unknown or expired cursor", nullptr}};
+          co_return Outcome{dump(*result), std::nullopt};
+        },
+        params);
   }
 
   asio::awaitable<Json> flat_tools() {
@@ -626,9 +638,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         const ToolSpec& spec = tool->spec();
         std::string description = spec.description;
         if (spec.deprecated) {
-          description += fmt::format("\n(deprecated{}{})",
-                                     spec.deprecation_message.empty() ? "" : ": ",
-                                     spec.deprecation_message);
+          description +=
+              fmt::format("\n(deprecated{}{})", spec.deprecation_message.empty() ? "" : ": ",
+                          spec.deprecation_message);
         }
         Json def = {{"name", fmt::format("{}.{}", name, tool_name)},
                     {"description", std::move(description)},
@@ -645,7 +657,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   void start_call(const Json& id, Json params) {
     auto name = params.find("name");
     if (name == params.end() || !name->is_string()) {
-      send_error(id, jsonrpc::invalid_params, "Invalid params: tools/call needs \"name\" (a string)");
+      send_error(id, jsonrpc::invalid_params,
+                 "Invalid params: tools/call needs \"name\" (a string)");
       return;
     }
     auto args = params.find("arguments");
@@ -660,9 +673,12 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       inline_slot->emplace(InlineCall{id, std::move(params)});
       return;
     }
-    spawn(id, [](std::shared_ptr<Impl> self, Json p) -> asio::awaitable<Outcome> {
-      co_return co_await self->call_tool(std::move(p));
-    }, std::move(params));
+    spawn(
+        id,
+        [](std::shared_ptr<Impl> self, Json p) -> asio::awaitable<Outcome> {
+          co_return co_await self->call_tool(std::move(p));
+        },
+        std::move(params));
   }
 
   /// True for a synchronous tool of a loaded category: its call cannot wait.
@@ -678,7 +694,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   [[nodiscard]] bool can_run_inline(const std::string& name, const Json* args) const {
     if (closing) return false;
     if (options.mode == ToolMode::flat) {
-      for (std::size_t dot = name.find('.'); dot != std::string::npos; dot = name.find('.', dot + 1)) {
+      for (std::size_t dot = name.find('.'); dot != std::string::npos;
+           dot = name.find('.', dot + 1)) {
         if (is_loaded_sync_tool(std::string_view(name.data(), dot),
                                 std::string_view(name.data() + dot + 1, name.size() - dot - 1))) {
           return true;
@@ -709,7 +726,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     try {
       outcome = co_await call_tool(std::move(call->params));
     } catch (const std::exception& e) {
-      outcome.error = ProtocolError{jsonrpc::internal_error, "Internal error", Json{{"detail", e.what()}}};
+      outcome.error =
+          ProtocolError{jsonrpc::internal_error, "Internal error", Json{{"detail", e.what()}}};
     }
     if (!strand.running_in_this_thread()) {
       co_await asio::dispatch(strand, asio::use_awaitable);
@@ -762,10 +780,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
           }
           self->finish(*request, std::move(outcome));
         }(self, request, std::move(body), std::move(params)),
-        asio::bind_cancellation_slot(request->signal.slot(),
-                                     [self, request](std::exception_ptr e) {
-                                       if (e) self->finish_after_exception(*request, e);
-                                     }));
+        asio::bind_cancellation_slot(request->signal.slot(), [self, request](std::exception_ptr e) {
+          if (e) self->finish_after_exception(*request, e);
+        }));
   }
 
   void finish(Request& request, Outcome outcome) {
@@ -801,9 +818,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   void progress(const Json& token, double done, double total, std::string message) {
     if (token.is_null()) return;
     send(jsonrpc::make_notification("notifications/progress", {{"progressToken", token},
-                                                                {"progress", done},
-                                                                {"total", total},
-                                                                {"message", std::move(message)}}));
+                                                               {"progress", done},
+                                                               {"total", total},
+                                                               {"message", std::move(message)}}));
   }
 
   std::optional<ProtocolError> check_arguments(std::string_view tool, const Json& args) const {
@@ -811,27 +828,29 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       if (meta.name != tool) continue;
       auto violations = meta.schema.validate(args);
       if (violations.empty()) return std::nullopt;
-      std::string first = violations.front().pointer.empty()
-                              ? violations.front().reason
-                              : fmt::format("{}: {}", violations.front().pointer,
-                                            violations.front().reason);
+      std::string first =
+          violations.front().pointer.empty()
+              ? violations.front().reason
+              : fmt::format("{}: {}", violations.front().pointer, violations.front().reason);
       return ProtocolError{jsonrpc::invalid_params,
                            fmt::format("Invalid params: arguments of {} do not match its "
                                        "inputSchema ({})",
                                        tool, first),
                            Json{{"tool", tool}, {"errors", violations_json(violations)}}};
     }
-    return ProtocolError{
-        jsonrpc::invalid_params, fmt::format("Invalid params: unknown tool '{}'", tool),
-        Json{{"tool", tool},
-             {"available_tools", {meta_list_categories, meta_list_tools, meta_get_schema,
-                                  meta_dispatch, meta_dispatch_parallel}}}};
+    return ProtocolError{jsonrpc::invalid_params,
+                         fmt::format("Invalid params: unknown tool '{}'", tool),
+                         Json{{"tool", tool},
+                              {"available_tools",
+                               {meta_list_categories, meta_list_tools, meta_get_schema,
+                                meta_dispatch, meta_dispatch_parallel}}}};
   }
 
   asio::awaitable<Outcome> call_tool(Json params) {
     std::string name = params["name"].get<std::string>();
     Json args = Json::object();
-    if (auto a = params.find("arguments"); a != params.end() && a->is_object()) args = std::move(*a);
+    if (auto a = params.find("arguments"); a != params.end() && a->is_object())
+      args = std::move(*a);
     Json token;
     if (auto meta = params.find("_meta"); meta != params.end() && meta->is_object()) {
       if (auto t = meta->find("progressToken");
@@ -843,7 +862,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
     if (auto error = check_arguments(name, args)) {
       if (options.argument_errors_as_tool_results && error->data.contains("errors")) {
-        Json shape = {{"status", "error"}, {"error", error->message}, {"error_code", "invalid_params"}};
+        Json shape = {
+            {"status", "error"}, {"error", error->message}, {"error_code", "invalid_params"}};
         shape.update(error->data);
         co_return Outcome{structured_result(shape, true), std::nullopt};
       }
@@ -852,13 +872,14 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     Json out;
     if (name == meta_dispatch) {
       CallOptions call;
-      if (auto t = args.find("timeout_ms"); t != args.end()) call.timeout = std::chrono::milliseconds(t->get<std::int64_t>());
+      if (auto t = args.find("timeout_ms"); t != args.end())
+        call.timeout = std::chrono::milliseconds(t->get<std::int64_t>());
       call.timeout = shortest(call.timeout, options.call_timeout);
       Json inner = Json::object();
       if (auto p = args.find("params"); p != args.end()) inner = std::move(*p);
-      DispatchResult result = co_await manager.dispatch(args["category"].get<std::string>(),
-                                                        args["tool"].get<std::string>(),
-                                                        std::move(inner), call);
+      DispatchResult result =
+          co_await manager.dispatch(args["category"].get<std::string>(),
+                                    args["tool"].get<std::string>(), std::move(inner), call);
       note_failure(result);
       out = result.to_json();
     } else if (name == meta_dispatch_parallel) {
@@ -887,9 +908,11 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       calls.push_back(std::move(call));
     }
     ParallelOptions parallel;
-    if (auto m = args.find("max_concurrent"); m != args.end()) parallel.max_concurrent = m->get<std::size_t>();
+    if (auto m = args.find("max_concurrent"); m != args.end())
+      parallel.max_concurrent = m->get<std::size_t>();
     parallel.return_exceptions = args.value("return_exceptions", true);
-    if (auto t = args.find("timeout_ms"); t != args.end()) parallel.deadline = std::chrono::milliseconds(t->get<std::int64_t>());
+    if (auto t = args.find("timeout_ms"); t != args.end())
+      parallel.deadline = std::chrono::milliseconds(t->get<std::int64_t>());
     parallel.deadline = shortest(parallel.deadline, options.call_timeout);
     // Progress: "0 of N" when the batch starts, then one notification per completed call
     // (at most about 100 per batch) -- except for the last call: the response itself says
@@ -903,17 +926,18 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         std::mutex mutex;  // orders the notifications of calls ending on different threads
         std::size_t done = 0;
       };
-      set_on_result(parallel, [counter = std::make_shared<Counter>(), total, token,
-                               sink = sink](std::size_t, const DispatchResult&) {
+      set_on_result(parallel, [counter = std::make_shared<Counter>(), total, token, sink = sink](
+                                  std::size_t, const DispatchResult&) {
         std::lock_guard lock(counter->mutex);
         const std::size_t done = ++counter->done;
         if (done >= total) return;
         if (total > 100 && done * 100 / total == (done - 1) * 100 / total) return;
         sink->send(jsonrpc::make_notification(
-            "notifications/progress", {{"progressToken", token},
-                                       {"progress", done},
-                                       {"total", total},
-                                       {"message", fmt::format("{} of {} calls done", done, total)}}));
+            "notifications/progress",
+            {{"progressToken", token},
+             {"progress", done},
+             {"total", total},
+             {"message", fmt::format("{} of {} calls done", done, total)}}));
       });
     }
     BatchResult batch = co_await manager.dispatch_parallel(std::move(calls), parallel);
@@ -923,7 +947,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
   asio::awaitable<Outcome> call_flat(const std::string& name, Json args) {
     // "category.tool": categories and tools may themselves hold dots, so try each split.
-    for (std::size_t dot = name.find('.'); dot != std::string::npos; dot = name.find('.', dot + 1)) {
+    for (std::size_t dot = name.find('.'); dot != std::string::npos;
+         dot = name.find('.', dot + 1)) {
       const std::string_view category(name.data(), dot);
       if (!manager.has_category(category)) continue;
       const std::string_view tool(name.data() + dot + 1, name.size() - dot - 1);
@@ -931,13 +956,14 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       if (loaded && loaded->find_tool(tool) == nullptr) continue;  // maybe a longer category name
       CallOptions call;
       call.timeout = options.call_timeout;
-      DispatchResult result =
-          co_await manager.dispatch(std::string(category), std::string(tool), std::move(args), call);
+      DispatchResult result = co_await manager.dispatch(std::string(category), std::string(tool),
+                                                        std::move(args), call);
       note_failure(result);
       if (!result.ok() && (result.code() == ErrorCode::tool_not_found)) {
-        co_return Outcome{{}, ProtocolError{jsonrpc::invalid_params,
-                                            fmt::format("Invalid params: unknown tool '{}'", name),
-                                            Json{{"tool", name}}}};
+        co_return Outcome{{},
+                          ProtocolError{jsonrpc::invalid_params,
+                                        fmt::format("Invalid params: unknown tool '{}'", name),
+                                        Json{{"tool", name}}}};
       }
       bool has_output_schema = false;
       if (!loaded) loaded = manager.loaded_category(category);
@@ -947,9 +973,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       }
       co_return Outcome{flat_result(result, has_output_schema), std::nullopt};
     }
-    co_return Outcome{{}, ProtocolError{jsonrpc::invalid_params,
-                                        fmt::format("Invalid params: unknown tool '{}'", name),
-                                        Json{{"tool", name}}}};
+    co_return Outcome{{},
+                      ProtocolError{jsonrpc::invalid_params,
+                                    fmt::format("Invalid params: unknown tool '{}'", name),
+                                    Json{{"tool", name}}}};
   }
 
   /// Tells the client's log about failures worth seeing (an open breaker, a tool error).
@@ -980,7 +1007,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     }
     if (!in_flight.empty()) {
       local_log(LogLevel::warning,
-                fmt::format("shutdown timeout: cancelling {} request(s) still running", in_flight.size()));
+                fmt::format("shutdown timeout: cancelling {} request(s) still running",
+                            in_flight.size()));
       std::vector<std::shared_ptr<Request>> running;
       for (auto& [key, request] : in_flight) running.push_back(request);
       for (auto& request : running) request->signal.emit(asio::cancellation_type::all);
@@ -990,8 +1018,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         co_await drain_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
       if (!in_flight.empty()) {
-        local_log(LogLevel::error, fmt::format("{} request(s) ignored cancellation; giving up on them",
-                                               in_flight.size()));
+        local_log(
+            LogLevel::error,
+            fmt::format("{} request(s) ignored cancellation; giving up on them", in_flight.size()));
       }
     }
   }
@@ -999,9 +1028,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
 Server::Server(HierarchicalToolManager& manager, std::shared_ptr<MessageSink> sink,
                ServerOptions options, std::optional<executor_type> executor)
-    : impl_(std::make_shared<Impl>(manager, std::move(sink), std::move(options),
-                                   executor ? std::move(*executor)
-                                            : asio::make_strand(manager.get_executor()))) {
+    : impl_(std::make_shared<Impl>(
+          manager, std::move(sink), std::move(options),
+          executor ? std::move(*executor) : asio::make_strand(manager.get_executor()))) {
   if (!impl_->sink) throw std::invalid_argument("mcp::Server needs a MessageSink");
   std::weak_ptr<Impl> weak = impl_;
   manager.on_categories_changed([weak] {

@@ -1,30 +1,27 @@
 // src/stdio_transport.cpp -- newline-delimited JSON-RPC over stdin/stdout.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
+#include <mcp/detail/json_rpc.hpp>
 #include <mcp/stdio_transport.hpp>
 
-#include <mcp/detail/json_rpc.hpp>
+#include <atomic>
+#include <cstring>
+#include <fcntl.h>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include <asio/buffer.hpp>
 #include <asio/co_spawn.hpp>
-#include <asio/post.hpp>
 #include <asio/posix/stream_descriptor.hpp>
+#include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
-
 #include <fmt/format.h>
-
-#include <fcntl.h>
-
-#include <atomic>
-#include <cstring>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
 
 namespace mcp {
 namespace {
@@ -73,7 +70,7 @@ struct StdioTransport::Impl : std::enable_shared_from_this<Impl>, MessageSink {
   std::string writing_buffer;  // the bytes of the write in progress
   std::string pending;         // messages queued behind it, each followed by '\n'
   bool writing = false;
-  bool broken = false;  // a write failed (the client went away): output is dropped
+  bool broken = false;              // a write failed (the client went away): output is dropped
   asio::steady_timer flush_timer;   // flush() waits on it; cancelled when output is idle
   asio::steady_timer resume_timer;  // the reader waits on it while output is backed up
   bool reader_paused = false;
@@ -107,17 +104,18 @@ struct StdioTransport::Impl : std::enable_shared_from_this<Impl>, MessageSink {
 
   void start_write() {
     writing = true;
-    asio::async_write(output, asio::buffer(writing_buffer),
-                      [self = shared_from_this()](std::error_code ec, std::size_t) {
-                        self->on_written(ec);
-                      });
+    asio::async_write(
+        output, asio::buffer(writing_buffer),
+        [self = shared_from_this()](std::error_code ec, std::size_t) { self->on_written(ec); });
   }
 
   void on_written(std::error_code ec) {
     writing = false;
     if (ec) {
       broken = true;
-      if (log) log(LogLevel::error, fmt::format("stdout write failed ({}); dropping output", ec.message()));
+      if (log)
+        log(LogLevel::error,
+            fmt::format("stdout write failed ({}); dropping output", ec.message()));
       pending.clear();
       pending.shrink_to_fit();
     } else if (!pending.empty()) {
@@ -154,8 +152,8 @@ struct StdioTransport::Impl : std::enable_shared_from_this<Impl>, MessageSink {
   void line_too_long(Server& server, std::size_t bytes) {
     too_long.fetch_add(1, std::memory_order_relaxed);
     if (log) {
-      log(LogLevel::warning, fmt::format("discarded a line of {} bytes (limit {})", bytes,
-                                         options.max_line_bytes));
+      log(LogLevel::warning,
+          fmt::format("discarded a line of {} bytes (limit {})", bytes, options.max_line_bytes));
     }
     server.reject(jsonrpc::invalid_request,
                   fmt::format("Invalid Request: line of {} bytes exceeds the limit of {} bytes; "
@@ -168,9 +166,9 @@ struct StdioTransport::Impl : std::enable_shared_from_this<Impl>, MessageSink {
 
   asio::awaitable<void> run(Server& server) {
     std::vector<char> buffer(64 * 1024);
-    std::string line;            // the start of a line split across reads
-    bool discarding = false;     // inside an over-long line
-    std::size_t discarded = 0;   // its length so far
+    std::string line;           // the start of a line split across reads
+    bool discarding = false;    // inside an over-long line
+    std::size_t discarded = 0;  // its length so far
     const std::size_t max = options.max_line_bytes;
 
     while (!stopping.load(std::memory_order_relaxed)) {
