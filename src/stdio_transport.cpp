@@ -70,12 +70,17 @@ struct StdioTransport::Impl : std::enable_shared_from_this<Impl>, MessageSink {
   std::string writing_buffer;  // the bytes of the write in progress
   std::string pending;         // messages queued behind it, each followed by '\n'
   bool writing = false;
+  // Set while the reader serves the lines of one read: their responses are collected
+  // and leave in one write when the read is done, not one write (and one wake-up of the
+  // client) each.
+  bool corked = false;
   bool broken = false;              // a write failed (the client went away): output is dropped
   asio::steady_timer flush_timer;   // flush() waits on it; cancelled when output is idle
   asio::steady_timer resume_timer;  // the reader waits on it while output is backed up
   bool reader_paused = false;
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> too_long{0};
+  std::atomic<std::size_t> writes_started{0};
   std::function<void(LogLevel, std::string_view)> log;  // options.local_log
 
   // ---- output ------------------------------------------------------------------------
@@ -92,7 +97,7 @@ struct StdioTransport::Impl : std::enable_shared_from_this<Impl>, MessageSink {
 
   void enqueue(std::string message) {
     if (broken) return;
-    if (!writing) {
+    if (!writing && !corked) {
       writing_buffer = std::move(message);
       writing_buffer.push_back('\n');
       start_write();
@@ -102,8 +107,34 @@ struct StdioTransport::Impl : std::enable_shared_from_this<Impl>, MessageSink {
     }
   }
 
+  /// Ends the cork of the reader: what it collected goes out now.
+  void uncork() {
+    corked = false;
+    if (!writing && !broken && !pending.empty()) {
+      writing_buffer.swap(pending);
+      pending.clear();
+      start_write();
+    }
+  }
+
+  /// Corks the output for the scope of one read's lines.
+  struct CorkedOutput {
+    explicit CorkedOutput(Impl& impl) : self(impl) { self.corked = true; }
+    ~CorkedOutput() {
+      try {
+        self.uncork();
+      } catch (...) {  // out of memory starting the write: the output is lost, not the server
+        self.corked = false;
+      }
+    }
+    CorkedOutput(const CorkedOutput&) = delete;
+    CorkedOutput& operator=(const CorkedOutput&) = delete;
+    Impl& self;
+  };
+
   void start_write() {
     writing = true;
+    writes_started.fetch_add(1, std::memory_order_relaxed);
     asio::async_write(
         output, asio::buffer(writing_buffer),
         [self = shared_from_this()](std::error_code ec, std::size_t) { self->on_written(ec); });
@@ -183,6 +214,7 @@ struct StdioTransport::Impl : std::enable_shared_from_this<Impl>, MessageSink {
       const std::size_t n = co_await input.async_read_some(
           asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
       if (n > 0) {
+        const CorkedOutput cork(*this);
         const char* data = buffer.data();
         std::size_t start = 0;
         while (start < n) {
@@ -269,6 +301,10 @@ void StdioTransport::stop() { impl_->stop(); }
 
 std::size_t StdioTransport::lines_too_long() const noexcept {
   return impl_->too_long.load(std::memory_order_relaxed);
+}
+
+std::size_t StdioTransport::writes() const noexcept {
+  return impl_->writes_started.load(std::memory_order_relaxed);
 }
 
 asio::awaitable<void> serve_stdio(HierarchicalToolManager& manager, ServerOptions server_options,

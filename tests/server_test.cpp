@@ -20,6 +20,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
+#include <climits>
 #include <unistd.h>
 
 #include <memory>
@@ -679,4 +682,52 @@ TEST_CASE("stdio transport: framing, limits, and a graceful end of input", "[ser
   // The pings are answered before the slow call, which still is answered before exit.
   CHECK(ids == std::vector<int>{2, 6, 3, 5, 4, 1});
   CHECK(transport->lines_too_long() == 2);
+}
+
+TEST_CASE("stdio transport: the responses to one read leave in one write", "[server][stdio]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager{io.get_executor()};
+  manager.register_category(make_math());
+  Pipe in;
+  Pipe out;
+  mcp::StdioOptions options;
+  options.input_fd = in.fds[0];
+  options.output_fd = out.fds[1];
+  auto strand = asio::make_strand(io.get_executor());
+  auto transport = std::make_shared<mcp::StdioTransport>(strand, options);
+  mcp::Server server(manager, transport->sink(), {}, strand);
+
+  // Pings (answered by handle_message) and synchronous tool calls (run inline by the
+  // reader), in one write of less than PIPE_BUF bytes: the reader gets them in one read.
+  std::string input;
+  for (int i = 1; i <= 10; ++i) {
+    input += fmt::format(R"({{"jsonrpc":"2.0","id":{},"method":"ping"}})"
+                         "\n",
+                         2 * i);
+    input += fmt::format(R"({{"jsonrpc":"2.0","id":{},"method":"tools/call","params":{{"name":"tools_dispatch","arguments":{{"category":"math","tool":"add","params":{{"a":{},"b":1}}}}}}}})"
+                         "\n",
+                         2 * i + 1, i);
+  }
+  REQUIRE(input.size() < PIPE_BUF);
+  REQUIRE(::write(in.fds[1], input.data(), input.size()) == static_cast<ssize_t>(input.size()));
+  in.close_write();
+
+  std::string output;
+  std::thread reader([&] {
+    char buf[4096];
+    for (ssize_t n; (n = ::read(out.fds[0], buf, sizeof buf)) > 0;) output.append(buf, static_cast<std::size_t>(n));
+  });
+  asio::co_spawn(strand, transport->run(server), [](std::exception_ptr e) { CHECK_FALSE(e); });
+  io.run();
+  out.close_write();
+  reader.join();
+
+  const auto messages = lines_of(output);
+  REQUIRE(messages.size() == 20);
+  for (std::size_t k = 0; k < messages.size(); ++k) {
+    const int id = static_cast<int>(k) + 2;  // answered in order: 2, 3, 4, ...
+    CHECK(messages[k].at("id") == id);
+    if (id % 2 == 1) CHECK(messages[k].at("result").at("structuredContent").at("result") == (id - 1) / 2 + 1.0);
+  }
+  CHECK(transport->writes() == 1);
 }

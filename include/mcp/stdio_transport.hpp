@@ -8,13 +8,13 @@
 #include <mcp/hierarchical_tool_manager.hpp>
 #include <mcp/server.hpp>
 
-#include <asio/awaitable.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <string_view>
+
+#include <asio/awaitable.hpp>
 
 namespace mcp {
 
@@ -41,7 +41,9 @@ struct StdioOptions {
 /// through asio::posix::stream_descriptor.
 /**
  * - Outgoing messages are queued and written whole, one per line, never interleaved;
- *   messages queued while a write is running go out together in the next write.
+ *   messages queued while a write is running go out together in the next write, and so
+ *   do the responses to the lines of one read (one write, one wake-up of the client, for
+ *   a burst of requests).
  * - Each incoming line is handed to Server::handle_message on the server's strand;
  *   requests that wait run concurrently (see Server).
  * - End of input (or stop()): the server's requests in flight finish and are
@@ -80,6 +82,8 @@ class StdioTransport {
 
   /// Lines answered with an error because they were too long (for tests and metrics).
   [[nodiscard]] std::size_t lines_too_long() const noexcept;
+  /// Writes started on the output descriptor so far (for tests and metrics).
+  [[nodiscard]] std::size_t writes() const noexcept;
 
  private:
   struct Impl;

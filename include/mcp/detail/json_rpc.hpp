@@ -82,7 +82,8 @@ struct ScanResult {
 /// UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF) and that arrays/objects
 /// nest at most `max_depth` deep (brackets inside strings are ignored), so that a
 /// hostile message cannot exhaust the stack of recursive consumers.
-[[nodiscard]] inline ScanResult scan_message(std::string_view text, std::size_t max_depth) noexcept {
+[[nodiscard]] inline ScanResult scan_message(std::string_view text,
+                                             std::size_t max_depth) noexcept {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
   std::size_t depth = 0;
