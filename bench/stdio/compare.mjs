@@ -4,7 +4,7 @@
 //
 //   node bench/stdio/compare.mjs [--build build/release] [--rounds 5] [--calls 2000]
 //        [--long-calls 20000] [--warmup 1000] [--concurrency 1,32] [--servers peer,floor,flat,hier]
-//        [--bench-dir DIR] [--json OUT]
+//        [--bench-dir DIR] [--json OUT] [--baseline OTHER_BUILD]
 //
 // For every round, concurrency and server it runs the driver twice: `--calls` measured calls
 // and `--long-calls` measured calls, both after `--warmup` calls. The server runs under
@@ -16,7 +16,8 @@
 //  - marginal CPU µs/call (steady state, start-up and warm-up removed):
 //    (CPU of the long run - CPU of the short run) / (long-calls - calls), within a round;
 //  - ratios to the peer of the same round, then their median.
-// The machine is shared: compare only rows of one run.
+// The machine is shared: compare only rows of one run. `--baseline` adds the servers
+// `flat@base` and `hier@base`, the mcp-htm-server of another build (an A/B in one run).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, cpSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,7 @@ const { values: v } = parseArgs({
     servers: { type: 'string', default: 'peer,floor,flat,hier' },
     'bench-dir': { type: 'string', default: join(repo, 'build/mcp-stdio-bench') },
     json: { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
 const int = (name) => {
@@ -78,6 +80,15 @@ const servers = {
   },
 };
 const chosen = v.servers.split(',');
+if (v.baseline) {
+  const base = join(resolve(v.baseline), 'examples/mcp-htm-server');
+  if (!existsSync(base)) throw new Error(`${base} is missing`);
+  for (const name of ['flat', 'hier']) {
+    if (!chosen.includes(name)) continue;
+    servers[`${name}@base`] = { ...servers[name], cmd: [base, ...servers[name].cmd.slice(1)] };
+    chosen.push(`${name}@base`);
+  }
+}
 for (const s of chosen) if (!servers[s]) throw new Error(`unknown server ${s}`);
 const cpuTime = bin('bench/stdio/cpu_time');
 const scratch = mkdtempSync(join(tmpdir(), 'mcp-stdio-compare-'));
