@@ -7,7 +7,13 @@
 #include <mcp/server.hpp>
 #include <mcp/stdio_transport.hpp>
 
-#include "support/gate.hpp"
+#include <memory>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <unistd.h>
+#include <vector>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -17,20 +23,11 @@
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
-
 #include <catch2/catch.hpp>
-
+#include <climits>
 #include <fmt/format.h>
 
-#include <climits>
-#include <unistd.h>
-
-#include <memory>
-#include <mutex>
-#include <string>
-#include <system_error>
-#include <thread>
-#include <vector>
+#include "support/gate.hpp"
 
 namespace {
 
@@ -62,19 +59,21 @@ class CaptureSink : public mcp::MessageSink {
 
 std::shared_ptr<mcp::ToolCategory> make_math() {
   auto math = std::make_shared<mcp::ToolCategory>("math", "Arithmetic");
-  math->add_tool(mcp::ToolSpec("add", "Add a and b.",
-                               {{"type", "object"},
-                                {"properties", {{"a", {{"type", "number"}}}, {"b", {{"type", "number"}}}}},
-                                {"required", {"a", "b"}}}),
-                 [](Json args) { return args["a"].get<double>() + args["b"].get<double>(); });
-  math->add_tool(mcp::ToolSpec("divide", "Divide a by b.",
-                               {{"type", "object"},
-                                {"properties", {{"a", {{"type", "number"}}}, {"b", {{"type", "number"}}}}},
-                                {"required", {"a", "b"}}}),
-                 [](Json args) {
-                   if (args["b"].get<double>() == 0) throw std::domain_error("division by zero");
-                   return args["a"].get<double>() / args["b"].get<double>();
-                 });
+  math->add_tool(
+      mcp::ToolSpec("add", "Add a and b.",
+                    {{"type", "object"},
+                     {"properties", {{"a", {{"type", "number"}}}, {"b", {{"type", "number"}}}}},
+                     {"required", {"a", "b"}}}),
+      [](Json args) { return args["a"].get<double>() + args["b"].get<double>(); });
+  math->add_tool(
+      mcp::ToolSpec("divide", "Divide a by b.",
+                    {{"type", "object"},
+                     {"properties", {{"a", {{"type", "number"}}}, {"b", {{"type", "number"}}}}},
+                     {"required", {"a", "b"}}}),
+      [](Json args) {
+        if (args["b"].get<double>() == 0) throw std::domain_error("division by zero");
+        return args["a"].get<double>() / args["b"].get<double>();
+      });
   math->add_tool(mcp::ToolSpec("mcp_shaped", "Returns an MCP CallToolResult itself."), [](Json) {
     return Json{{"content", {{{"type", "text"}, {"text", "custom"}}}}};
   });
@@ -110,7 +109,8 @@ struct Fixture {
 
   /// Hands one raw line to the server and returns what it answered once settled.
   std::vector<Json> feed(std::string line) {
-    asio::post(server->get_executor(), [this, line = std::move(line)] { server->handle_message(line); });
+    asio::post(server->get_executor(),
+               [this, line = std::move(line)] { server->handle_message(line); });
     settle();
     return sink->take();
   }
@@ -128,7 +128,8 @@ struct Fixture {
                     {"method", "tools/call"},
                     {"params", {{"name", tool}, {"arguments", args}}}};
     auto out = feed(request.dump());
-    std::erase_if(out, [](const Json& m) { return m.value("method", "") == "notifications/message"; });
+    std::erase_if(out,
+                  [](const Json& m) { return m.value("method", "") == "notifications/message"; });
     REQUIRE(out.size() == 1);
     return out.front();
   }
@@ -183,9 +184,11 @@ TEST_CASE("initialize negotiates the protocol version", "[server]") {
     CHECK(r.at("protocolVersion") == "2025-11-25");
   }
   SECTION("protocolVersion is required") {
-    require_error(f.one(R"({"jsonrpc":"2.0","id":3,"method":"initialize","params":{}})"), 3, -32602);
-    require_error(f.one(R"({"jsonrpc":"2.0","id":4,"method":"initialize","params":{"protocolVersion":7}})"),
-                  4, -32602);
+    require_error(f.one(R"({"jsonrpc":"2.0","id":3,"method":"initialize","params":{}})"), 3,
+                  -32602);
+    require_error(
+        f.one(R"({"jsonrpc":"2.0","id":4,"method":"initialize","params":{"protocolVersion":7}})"),
+        4, -32602);
   }
   SECTION("notifications/initialized gets no answer") {
     CHECK(f.feed(R"({"jsonrpc":"2.0","method":"notifications/initialized"})").empty());
@@ -213,8 +216,8 @@ TEST_CASE("bad input gets its JSON-RPC error and the server keeps serving", "[se
     require_error(r, nullptr, -32700);
     CHECK(r.at("error").at("data").at("reason") == "invalid_utf8");
     CHECK(r.at("error").at("data").at("offset") == 35);
-    require_error(f.one("\xED\xA0\x80"), nullptr, -32700);        // a UTF-16 surrogate
-    require_error(f.one("\"\xC0\xAF\""), nullptr, -32700);        // an overlong form
+    require_error(f.one("\xED\xA0\x80"), nullptr, -32700);          // a UTF-16 surrogate
+    require_error(f.one("\"\xC0\xAF\""), nullptr, -32700);          // an overlong form
     require_error(f.one("\"\xF4\x90\x80\x80\""), nullptr, -32700);  // above U+10FFFF
   }
   SECTION("nesting too deep: -32700") {
@@ -230,15 +233,19 @@ TEST_CASE("bad input gets its JSON-RPC error and the server keeps serving", "[se
     require_error(f.one("42"), nullptr, -32600);
     require_error(f.one(R"("ping")"), nullptr, -32600);
     require_error(f.one("null"), nullptr, -32600);
-    require_error(f.one(R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])"), nullptr, -32600);  // batch
+    require_error(f.one(R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])"), nullptr,
+                  -32600);  // batch
     require_error(f.one("[]"), nullptr, -32600);
   }
   SECTION("bad envelope: -32600, with the id when it is usable") {
-    require_error(f.one(R"({"id":1,"method":"ping"})"), 1, -32600);                    // no jsonrpc
-    require_error(f.one(R"({"jsonrpc":"1.0","id":2,"method":"ping"})"), 2, -32600);    // wrong version
-    require_error(f.one(R"({"jsonrpc":"2.0","id":3})"), 3, -32600);                    // no method
-    require_error(f.one(R"({"jsonrpc":"2.0","id":4,"method":5})"), 4, -32600);         // method not a string
-    require_error(f.one(R"({"jsonrpc":"2.0","id":1.5,"method":"ping"})"), nullptr, -32600);  // bad id
+    require_error(f.one(R"({"id":1,"method":"ping"})"), 1, -32600);  // no jsonrpc
+    require_error(f.one(R"({"jsonrpc":"1.0","id":2,"method":"ping"})"), 2,
+                  -32600);                                           // wrong version
+    require_error(f.one(R"({"jsonrpc":"2.0","id":3})"), 3, -32600);  // no method
+    require_error(f.one(R"({"jsonrpc":"2.0","id":4,"method":5})"), 4,
+                  -32600);  // method not a string
+    require_error(f.one(R"({"jsonrpc":"2.0","id":1.5,"method":"ping"})"), nullptr,
+                  -32600);  // bad id
     require_error(f.one(R"({"jsonrpc":"2.0","id":null,"method":"ping"})"), nullptr, -32600);
     require_error(f.one(R"({"jsonrpc":"2.0","id":{},"method":"ping"})"), nullptr, -32600);
     require_error(f.one(R"({"jsonrpc":"2.0","id":5,"method":"ping","params":"x"})"), 5, -32600);
@@ -250,19 +257,29 @@ TEST_CASE("bad input gets its JSON-RPC error and the server keeps serving", "[se
   }
   SECTION("bad params: -32602") {
     require_error(f.one(R"({"jsonrpc":"2.0","id":1,"method":"ping","params":[1,2]})"), 1, -32602);
-    require_error(f.one(R"({"jsonrpc":"2.0","id":2,"method":"logging/setLevel","params":{"level":"loud"}})"),
-                  2, -32602);
+    require_error(
+        f.one(R"({"jsonrpc":"2.0","id":2,"method":"logging/setLevel","params":{"level":"loud"}})"),
+        2, -32602);
     require_error(f.one(R"({"jsonrpc":"2.0","id":3,"method":"logging/setLevel"})"), 3, -32602);
-    require_error(f.one(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{}})"), 4, -32602);
-    require_error(f.one(R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":1}})"), 5, -32602);
-    require_error(f.one(R"({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"tools_list_categories","arguments":[]}})"),
-                  6, -32602);
-    require_error(f.one(R"({"jsonrpc":"2.0","id":7,"method":"tools/list","params":{"cursor":"bogus"}})"), 7, -32602);
-    require_error(f.one(R"({"jsonrpc":"2.0","id":8,"method":"tools/list","params":{"cursor":17}})"), 8, -32602);
+    require_error(f.one(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{}})"), 4,
+                  -32602);
+    require_error(f.one(R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":1}})"), 5,
+                  -32602);
+    require_error(
+        f.one(
+            R"({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"tools_list_categories","arguments":[]}})"),
+        6, -32602);
+    require_error(
+        f.one(R"({"jsonrpc":"2.0","id":7,"method":"tools/list","params":{"cursor":"bogus"}})"), 7,
+        -32602);
+    require_error(f.one(R"({"jsonrpc":"2.0","id":8,"method":"tools/list","params":{"cursor":17}})"),
+                  8, -32602);
   }
   SECTION("notifications and responses are never answered, even when wrong") {
     CHECK(f.feed(R"({"jsonrpc":"2.0","method":"notifications/unknown"})").empty());
-    CHECK(f.feed(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":99}})").empty());
+    CHECK(
+        f.feed(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":99}})")
+            .empty());
     CHECK(f.feed(R"({"jsonrpc":"2.0","method":"notifications/cancelled"})").empty());
     CHECK(f.feed(R"({"jsonrpc":"2.0","method":"ping","params":[1]})").empty());
     CHECK(f.feed(R"({"jsonrpc":"2.0","id":5,"result":{}})").empty());
@@ -298,7 +315,8 @@ TEST_CASE("tools/list shows the five meta-tools, paginated", "[server]") {
     Json params = Json::object();
     for (int page = 0; page < 10; ++page) {
       const Json r = result_of(
-          f.one(Json{{"jsonrpc", "2.0"}, {"id", page}, {"method", "tools/list"}, {"params", params}}.dump()));
+          f.one(Json{{"jsonrpc", "2.0"}, {"id", page}, {"method", "tools/list"}, {"params", params}}
+                    .dump()));
       for (const auto& tool : r.at("tools")) names.push_back(tool.at("name"));
       if (!r.contains("nextCursor")) break;
       params["cursor"] = r.at("nextCursor");
@@ -323,27 +341,32 @@ TEST_CASE("the meta-tools answer with text and structuredContent", "[server]") {
     CHECK(Json::parse(r.at("content").at(0).at("text").get<std::string>()) == s);
   }
   SECTION("tools_list_tools and tools_get_schema") {
-    const Json tools = result_of(f.call(1, "tools_list_tools", {{"category", "math"}})).at("structuredContent");
+    const Json tools =
+        result_of(f.call(1, "tools_list_tools", {{"category", "math"}})).at("structuredContent");
     CHECK(tools.at("status") == "success");
     CHECK(tools.at("tools").at(0).at("name") == "add");
     const Json schema =
-        result_of(f.call(2, "tools_get_schema", {{"category", "math"}, {"tool", "add"}})).at("structuredContent");
+        result_of(f.call(2, "tools_get_schema", {{"category", "math"}, {"tool", "add"}}))
+            .at("structuredContent");
     CHECK(schema.at("schema").at("inputSchema").at("required") == Json{"a", "b"});
   }
   SECTION("tools_dispatch: success, tool error, unknown category, bad inner params") {
-    const Json ok = result_of(f.call(1, "tools_dispatch",
-                                     {{"category", "math"}, {"tool", "add"}, {"params", {{"a", 2}, {"b", 3}}}}));
+    const Json ok = result_of(
+        f.call(1, "tools_dispatch",
+               {{"category", "math"}, {"tool", "add"}, {"params", {{"a", 2}, {"b", 3}}}}));
     CHECK_FALSE(ok.value("isError", false));
     CHECK(ok.at("structuredContent").at("result") == 5.0);
-    const Json failed = result_of(f.call(2, "tools_dispatch",
-                                         {{"category", "math"}, {"tool", "divide"}, {"params", {{"a", 1}, {"b", 0}}}}));
+    const Json failed = result_of(
+        f.call(2, "tools_dispatch",
+               {{"category", "math"}, {"tool", "divide"}, {"params", {{"a", 1}, {"b", 0}}}}));
     CHECK(failed.at("isError") == true);
     CHECK(failed.at("structuredContent").at("error_code") == "tool_error");
-    const Json unknown = result_of(f.call(3, "tools_dispatch", {{"category", "nope"}, {"tool", "x"}}));
+    const Json unknown =
+        result_of(f.call(3, "tools_dispatch", {{"category", "nope"}, {"tool", "x"}}));
     CHECK(unknown.at("isError") == true);
     CHECK(unknown.at("structuredContent").at("error_code") == "category_not_found");
-    const Json bad = result_of(f.call(4, "tools_dispatch",
-                                      {{"category", "math"}, {"tool", "add"}, {"params", {{"a", "x"}}}}));
+    const Json bad = result_of(f.call(
+        4, "tools_dispatch", {{"category", "math"}, {"tool", "add"}, {"params", {{"a", "x"}}}}));
     CHECK(bad.at("isError") == true);
     CHECK(bad.at("structuredContent").at("error_code") == "invalid_params");
   }
@@ -351,14 +374,18 @@ TEST_CASE("the meta-tools answer with text and structuredContent", "[server]") {
     Json r = f.call(1, "tools_dispatch", {{"category", "math"}});
     require_error(r, 1, -32602);
     CHECK(r.at("error").at("data").at("errors").size() >= 1);
-    require_error(f.call(2, "tools_dispatch", {{"category", "math"}, {"tool", "add"}, {"extra", 1}}), 2, -32602);
+    require_error(
+        f.call(2, "tools_dispatch", {{"category", "math"}, {"tool", "add"}, {"extra", 1}}), 2,
+        -32602);
     require_error(f.call(3, "tools_list_tools", {{"category", 5}}), 3, -32602);
     require_error(f.call(4, "tools_list_categories", {{"include_count", "yes"}}), 4, -32602);
     require_error(f.call(5, "tools_dispatch_parallel", {{"calls", Json::array()}}), 5, -32602);
-    require_error(f.call(6, "tools_dispatch_parallel", {{"calls", {{{"category", "math"}}}}}), 6, -32602);
-    require_error(f.call(7, "tools_dispatch_parallel",
-                         {{"calls", {{{"category", "math"}, {"tool", "add"}}}}, {"max_concurrent", 0}}),
-                  7, -32602);
+    require_error(f.call(6, "tools_dispatch_parallel", {{"calls", {{{"category", "math"}}}}}), 6,
+                  -32602);
+    require_error(
+        f.call(7, "tools_dispatch_parallel",
+               {{"calls", {{{"category", "math"}, {"tool", "add"}}}}, {"max_concurrent", 0}}),
+        7, -32602);
     r = f.call(8, "no_such_tool", Json::object());
     require_error(r, 8, -32602);
     CHECK(r.at("error").at("data").at("available_tools").size() == 5);
@@ -422,7 +449,8 @@ TEST_CASE("a slow call delays nothing and can be cancelled", "[server]") {
   CHECK(f.server->requests_in_flight() == 1);
   // ping and other calls are answered while it waits.
   CHECK(f.one(R"({"jsonrpc":"2.0","id":1,"method":"ping"})").at("id") == 1);
-  CHECK(result_of(f.call(2, "tools_dispatch", {{"category", "math"}, {"tool", "add"}, {"params", {{"a", 1}, {"b", 1}}}}))
+  CHECK(result_of(f.call(2, "tools_dispatch",
+                         {{"category", "math"}, {"tool", "add"}, {"params", {{"a", 1}, {"b", 1}}}}))
             .at("structuredContent")
             .at("result") == 2.0);
   SECTION("a second request with the same id in flight is refused") {
@@ -434,15 +462,20 @@ TEST_CASE("a slow call delays nothing and can be cancelled", "[server]") {
     CHECK(out[0].at("id") == 42);
   }
   SECTION("cancelled: no response at all") {
-    CHECK(f.feed(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":42,"reason":"user"}})")
-              .empty());
+    CHECK(
+        f.feed(
+             R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":42,"reason":"user"}})")
+            .empty());
     CHECK(f.server->requests_in_flight() == 0);
     f.gate.open();
     f.settle();
     CHECK(f.sink->take().empty());
   }
   SECTION("a cancellation for another id changes nothing") {
-    CHECK(f.feed(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"42"}})").empty());
+    CHECK(
+        f.feed(
+             R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"42"}})")
+            .empty());
     CHECK(f.server->requests_in_flight() == 1);
     f.gate.open();
     f.settle();
@@ -454,8 +487,10 @@ TEST_CASE("a slow call delays nothing and can be cancelled", "[server]") {
 
 TEST_CASE("shutdown answers the requests in flight", "[server]") {
   Fixture f;
-  CHECK(f.feed(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"tools_dispatch","arguments":{"category":"slow","tool":"wait"}}})")
-            .empty());
+  CHECK(
+      f.feed(
+           R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"tools_dispatch","arguments":{"category":"slow","tool":"wait"}}})")
+          .empty());
   bool done = false;
   SECTION("they finish") {
     asio::co_spawn(f.server->get_executor(), f.server->shutdown(std::chrono::hours(1)),
@@ -501,7 +536,9 @@ TEST_CASE("logging/setLevel filters notifications/message", "[server]") {
   f.server->log(mcp::LogLevel::critical, "test", {{"k", 1}});
   CHECK(f.sink->take().size() == 1);
   // A tool error is logged at notice: filtered out now.
-  CHECK(result_of(f.call(2, "tools_dispatch", {{"category", "math"}, {"tool", "divide"}, {"params", {{"a", 1}, {"b", 0}}}}))
+  CHECK(result_of(
+            f.call(2, "tools_dispatch",
+                   {{"category", "math"}, {"tool", "divide"}, {"params", {{"a", 1}, {"b", 0}}}}))
             .at("isError") == true);
 }
 
@@ -527,7 +564,8 @@ TEST_CASE("flat mode lists and calls every tool as category.tool", "[server]") {
   const Json r = result_of(f.one(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})"));
   std::vector<std::string> names;
   for (const auto& t : r.at("tools")) names.push_back(t.at("name"));
-  CHECK(names == std::vector<std::string>{"math.add", "math.divide", "math.mcp_shaped", "slow.wait"});
+  CHECK(names ==
+        std::vector<std::string>{"math.add", "math.divide", "math.mcp_shaped", "slow.wait"});
   CHECK(r.at("tools").at(0).at("inputSchema").at("required") == Json{"a", "b"});
 
   const Json ok = result_of(f.call(2, "math.add", {{"a", 1}, {"b", 2}}));
@@ -540,23 +578,26 @@ TEST_CASE("flat mode lists and calls every tool as category.tool", "[server]") {
   const Json bad = result_of(f.call(4, "math.add", {{"a", 1}}));
   CHECK(bad.at("isError") == true);
   CHECK(bad.at("structuredContent").at("error_code") == "invalid_params");
-  CHECK(result_of(f.call(5, "math.mcp_shaped", Json::object())).at("content").at(0).at("text") == "custom");
+  CHECK(result_of(f.call(5, "math.mcp_shaped", Json::object())).at("content").at(0).at("text") ==
+        "custom");
   require_error(f.call(6, "math.nope", Json::object()), 6, -32602);
   require_error(f.call(7, "nope.add", Json::object()), 7, -32602);
   require_error(f.call(8, "tools_dispatch", Json::object()), 8, -32602);
 }
 
 TEST_CASE("scan_message checks UTF-8 and depth in one pass", "[server]") {
-  using mcp::jsonrpc::ScanError;
   using mcp::jsonrpc::scan_message;
-  CHECK(scan_message("{\"a\":\"h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80\"}", 8).error == ScanError::none);
-  CHECK(scan_message("\xC3", 8).error == ScanError::invalid_utf8);          // truncated
-  CHECK(scan_message("\x80", 8).error == ScanError::invalid_utf8);          // lone continuation
+  using mcp::jsonrpc::ScanError;
+  CHECK(scan_message("{\"a\":\"h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80\"}", 8).error ==
+        ScanError::none);
+  CHECK(scan_message("\xC3", 8).error == ScanError::invalid_utf8);  // truncated
+  CHECK(scan_message("\x80", 8).error == ScanError::invalid_utf8);  // lone continuation
   CHECK(scan_message("\xFF", 8).error == ScanError::invalid_utf8);
   CHECK(scan_message("\xE0\x80\x80", 8).error == ScanError::invalid_utf8);  // overlong
   CHECK(scan_message("[[[]]]", 3).error == ScanError::none);
   CHECK(scan_message("[[[[]]]]", 3).error == ScanError::too_deep);
-  CHECK(scan_message(R"(["\"[[[["])", 2).error == ScanError::none);  // escaped quote inside a string
+  CHECK(scan_message(R"(["\"[[[["])", 2).error ==
+        ScanError::none);  // escaped quote inside a string
 }
 
 // ---- the stdio transport, through pipes ------------------------------------------------
@@ -605,11 +646,12 @@ TEST_CASE("stdio transport: framing, limits, and a graceful end of input", "[ser
   mcp::HierarchicalToolManager manager{io.get_executor()};
   manager.register_category(make_math());
   auto timing = std::make_shared<mcp::ToolCategory>("timing", "Real timers");
-  timing->add_tool(mcp::ToolSpec("sleep", "Wait 20 ms on a timer."), [](Json) -> asio::awaitable<Json> {
-    asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(20));
-    co_await timer.async_wait(asio::use_awaitable);
-    co_return Json("slept");
-  });
+  timing->add_tool(
+      mcp::ToolSpec("sleep", "Wait 20 ms on a timer."), [](Json) -> asio::awaitable<Json> {
+        asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(20));
+        co_await timer.async_wait(asio::use_awaitable);
+        co_return Json("slept");
+      });
   manager.register_category(timing);
   Pipe in;
   Pipe out;
@@ -622,16 +664,21 @@ TEST_CASE("stdio transport: framing, limits, and a graceful end of input", "[ser
   mcp::Server server(manager, transport->sink(), {}, strand);
 
   std::string input;
-  input += R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"tools_dispatch","arguments":{"category":"timing","tool":"sleep"}}})"
+  input +=
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"tools_dispatch","arguments":{"category":"timing","tool":"sleep"}}})"
+      "\n";
+  input += R"({"jsonrpc":"2.0","id":2,"method":"ping"})"
            "\n";
-  input += R"({"jsonrpc":"2.0","id":2,"method":"ping"})" "\n";
   // A synchronous tool: run inline by the reader (Server::serve_message).
-  input += R"({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"tools_dispatch","arguments":{"category":"math","tool":"add","params":{"a":2,"b":3}}}})"
-           "\n";
+  input +=
+      R"({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"tools_dispatch","arguments":{"category":"math","tool":"add","params":{"a":2,"b":3}}}})"
+      "\n";
   input += std::string(100'000, 'x') + "\n";  // over the limit: discarded, answered
-  input += R"({"jsonrpc":"2.0","id":3,"method":"ping"})" "\r\n";
-  input += std::string(150, ' ') + R"({"jsonrpc":"2.0","id":5,"method":"ping"})" "\n";  // 191 bytes: fits
-  input += "\xFF\xFE\n";  // not UTF-8
+  input += R"({"jsonrpc":"2.0","id":3,"method":"ping"})"
+           "\r\n";
+  input += std::string(150, ' ') + R"({"jsonrpc":"2.0","id":5,"method":"ping"})"
+                                   "\n";  // 191 bytes: fits
+  input += "\xFF\xFE\n";                  // not UTF-8
   input += "{oops\n";
   input += "\n";
   input += std::string(300, 'y');  // over the limit, and ended by the end of input...
@@ -645,7 +692,8 @@ TEST_CASE("stdio transport: framing, limits, and a graceful end of input", "[ser
   });
   std::thread reader([&] {
     char buf[4096];
-    for (ssize_t n; (n = ::read(out.fds[0], buf, sizeof buf)) > 0;) output.append(buf, static_cast<std::size_t>(n));
+    for (ssize_t n; (n = ::read(out.fds[0], buf, sizeof buf)) > 0;)
+      output.append(buf, static_cast<std::size_t>(n));
   });
   bool finished = false;
   asio::co_spawn(strand, transport->run(server), [&](std::exception_ptr e) {
@@ -704,9 +752,10 @@ TEST_CASE("stdio transport: the responses to one read leave in one write", "[ser
     input += fmt::format(R"({{"jsonrpc":"2.0","id":{},"method":"ping"}})"
                          "\n",
                          2 * i);
-    input += fmt::format(R"({{"jsonrpc":"2.0","id":{},"method":"tools/call","params":{{"name":"tools_dispatch","arguments":{{"category":"math","tool":"add","params":{{"a":{},"b":1}}}}}}}})"
-                         "\n",
-                         2 * i + 1, i);
+    input += fmt::format(
+        R"({{"jsonrpc":"2.0","id":{},"method":"tools/call","params":{{"name":"tools_dispatch","arguments":{{"category":"math","tool":"add","params":{{"a":{},"b":1}}}}}}}})"
+        "\n",
+        2 * i + 1, i);
   }
   REQUIRE(input.size() < PIPE_BUF);
   REQUIRE(::write(in.fds[1], input.data(), input.size()) == static_cast<ssize_t>(input.size()));
@@ -715,7 +764,8 @@ TEST_CASE("stdio transport: the responses to one read leave in one write", "[ser
   std::string output;
   std::thread reader([&] {
     char buf[4096];
-    for (ssize_t n; (n = ::read(out.fds[0], buf, sizeof buf)) > 0;) output.append(buf, static_cast<std::size_t>(n));
+    for (ssize_t n; (n = ::read(out.fds[0], buf, sizeof buf)) > 0;)
+      output.append(buf, static_cast<std::size_t>(n));
   });
   asio::co_spawn(strand, transport->run(server), [](std::exception_ptr e) { CHECK_FALSE(e); });
   io.run();
@@ -727,7 +777,8 @@ TEST_CASE("stdio transport: the responses to one read leave in one write", "[ser
   for (std::size_t k = 0; k < messages.size(); ++k) {
     const int id = static_cast<int>(k) + 2;  // answered in order: 2, 3, 4, ...
     CHECK(messages[k].at("id") == id);
-    if (id % 2 == 1) CHECK(messages[k].at("result").at("structuredContent").at("result") == (id - 1) / 2 + 1.0);
+    if (id % 2 == 1)
+      CHECK(messages[k].at("result").at("structuredContent").at("result") == (id - 1) / 2 + 1.0);
   }
   CHECK(transport->writes() == 1);
 }
