@@ -180,9 +180,9 @@ std::string dump(const Json& value) {
 
 /// Appends `{"content":[{"type":"text","text":<text as a JSON string>}]` to `out`: the
 /// start of a CallToolResult, left open for the members that follow.
-void append_text_content(std::string& out, std::string text) {
+void append_text_content(std::string& out, std::string_view text) {
   out += R"({"content":[{"type":"text","text":)";
-  out += dump(Json(std::move(text)));
+  jsonrpc::append_json_string(out, text);
   out += "}]";
 }
 
@@ -232,9 +232,7 @@ std::string flat_result(DispatchResult& dispatched, bool has_output_schema) {
     out += R"(,"structuredContent":)";
     out += text;
   } else if (value.is_string()) {
-    out += R"({"content":[{"type":"text","text":)";
-    out += dump(value);  // the string itself is the text
-    out += "}]";
+    append_text_content(out, value.get_ref<const std::string&>());  // the string is the text
   } else {
     append_text_content(out, dump(value));
   }

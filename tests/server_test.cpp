@@ -585,6 +585,39 @@ TEST_CASE("flat mode lists and calls every tool as category.tool", "[server]") {
   require_error(f.call(8, "tools_dispatch", Json::object()), 8, -32602);
 }
 
+TEST_CASE("JSON-RPC text helpers escape what must be escaped", "[server]") {
+  using mcp::jsonrpc::append_id;
+  using mcp::jsonrpc::append_json_string;
+  auto as_json_string = [](std::string_view text) {
+    std::string out;
+    append_json_string(out, text);
+    return out;
+  };
+  CHECK(as_json_string("ok") == R"("ok")");
+  CHECK(as_json_string("") == R"("")");
+  CHECK(as_json_string(R"(say "hi" \ bye)") == R"("say \"hi\" \\ bye")");
+  CHECK(as_json_string("tab\tnew\nline\x01") == R"("tab\tnew\nline\u0001")");
+  CHECK(as_json_string("caf\xC3\xA9 \xE2\x82\xAC") ==
+        "\"caf\xC3\xA9 \xE2\x82\xAC\"");                        // UTF-8 kept
+  CHECK(as_json_string("bad \xFF") == "\"bad \xEF\xBF\xBD\"");  // invalid UTF-8: U+FFFD
+  for (std::string_view text : {"a\"b", "x\x7Fy", "\xC3\xA9", "plain"}) {
+    CHECK(Json::parse(as_json_string(text)).get<std::string>() == text);  // round trip
+  }
+  auto id_text = [](const Json& id) {
+    std::string out;
+    append_id(out, id);
+    return out;
+  };
+  CHECK(id_text(Json(42)) == "42");
+  CHECK(id_text(Json(-9'007'199'254'740'993LL)) == "-9007199254740993");
+  CHECK(id_text(Json(18'446'744'073'709'551'615ULL)) == "18446744073709551615");
+  CHECK(id_text(Json("req-1")) == R"("req-1")");
+  CHECK(id_text(Json("a\"b")) == R"("a\"b")");
+  CHECK(id_text(Json(nullptr)) == "null");
+  CHECK(mcp::jsonrpc::make_result_text(Json(7), R"({"x":1})") ==
+        R"({"jsonrpc":"2.0","id":7,"result":{"x":1}})");
+}
+
 TEST_CASE("scan_message checks UTF-8 and depth in one pass", "[server]") {
   using mcp::jsonrpc::scan_message;
   using mcp::jsonrpc::ScanError;

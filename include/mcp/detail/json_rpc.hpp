@@ -7,6 +7,7 @@
 
 #include <mcp/json.hpp>
 
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -21,10 +22,47 @@ inline constexpr int method_not_found = -32601;  ///< unknown method
 inline constexpr int invalid_params = -32602;    ///< params do not match the method
 inline constexpr int internal_error = -32603;    ///< a bug on our side
 
+/// Appends `text` to `out` as a JSON string. Text that needs no escaping (printable
+/// ASCII without `"` or `\`: names, ids, short results) is copied as it is; anything
+/// else goes through nlohmann's serialiser (invalid UTF-8 replaced, never thrown on).
+inline void append_json_string(std::string& out, std::string_view text) {
+  bool plain = true;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out += '"';
+    out += text;
+    out += '"';
+  } else {
+    out += Json(text).dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+}
+
+/// Appends a JSON-RPC id (an integer, a string, or null) to `out` as JSON.
+inline void append_id(std::string& out, const Json& id) {
+  if (id.is_number_integer()) {
+    char digits[24];
+    const auto [end, ec] =
+        id.is_number_unsigned()
+            ? std::to_chars(digits, digits + sizeof digits, id.get<std::uint64_t>())
+            : std::to_chars(digits, digits + sizeof digits, id.get<std::int64_t>());
+    out.append(digits, end);
+  } else if (id.is_string()) {
+    append_json_string(out, id.get_ref<const std::string&>());
+  } else {
+    out += id.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+}
+
 /// `{"jsonrpc":"2.0","id":<id>,"result":<result>}`.
 [[nodiscard]] inline std::string make_result(const Json& id, const Json& result) {
   std::string out = R"({"jsonrpc":"2.0","id":)";
-  out += id.dump();
+  append_id(out, id);
   out += R"(,"result":)";
   out += result.dump(-1, ' ', false, Json::error_handler_t::replace);
   out += '}';
@@ -37,7 +75,7 @@ inline constexpr int internal_error = -32603;    ///< a bug on our side
   std::string out;
   out.reserve(result_json.size() + 48);
   out += R"({"jsonrpc":"2.0","id":)";
-  out += id.dump(-1, ' ', false, Json::error_handler_t::replace);
+  append_id(out, id);
   out += R"(,"result":)";
   out += result_json;
   out += '}';
@@ -50,7 +88,7 @@ inline constexpr int internal_error = -32603;    ///< a bug on our side
   Json error = {{"code", code}, {"message", message}};
   if (!data.is_null()) error["data"] = data;
   std::string out = R"({"jsonrpc":"2.0","id":)";
-  out += id.dump();
+  append_id(out, id);
   out += R"(,"error":)";
   out += error.dump(-1, ' ', false, Json::error_handler_t::replace);
   out += '}';
