@@ -3,6 +3,7 @@
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
 #include <mcp/detail/json_rpc.hpp>
+#include <mcp/detail/meta_arguments.hpp>
 #include <mcp/json_schema.hpp>
 #include <mcp/server.hpp>
 
@@ -51,13 +52,16 @@ constexpr std::string_view meta_dispatch_parallel = "tools_dispatch_parallel";
 Json name_property(std::string_view what) {
   return {{"type", "string"},
           {"minLength", 1},
-          {"maxLength", 128},
+          {"maxLength", detail::max_meta_name_length},
           {"pattern", "^[A-Za-z0-9_.-]+$"},
           {"description", what}};
 }
 
 Json timeout_property(std::string_view what) {
-  return {{"type", "integer"}, {"minimum", 1}, {"maximum", 86'400'000}, {"description", what}};
+  return {{"type", "integer"},
+          {"minimum", 1},
+          {"maximum", detail::max_meta_timeout_ms},
+          {"description", what}};
 }
 
 /// The five meta-tools of the hierarchical mode, as tools/list shows them.
@@ -822,6 +826,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   }
 
   std::optional<ProtocolError> check_arguments(std::string_view tool, const Json& args) const {
+    if (tool == meta_dispatch && detail::plainly_valid_dispatch_arguments(args))
+      return std::nullopt;
     for (const auto& meta : meta_tools) {
       if (meta.name != tool) continue;
       auto violations = meta.schema.validate(args);

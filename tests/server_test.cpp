@@ -3,7 +3,9 @@
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
 #include <mcp/detail/json_rpc.hpp>
+#include <mcp/detail/meta_arguments.hpp>
 #include <mcp/hierarchical_tool_manager.hpp>
+#include <mcp/json_schema.hpp>
 #include <mcp/server.hpp>
 #include <mcp/stdio_transport.hpp>
 
@@ -583,6 +585,60 @@ TEST_CASE("flat mode lists and calls every tool as category.tool", "[server]") {
   require_error(f.call(6, "math.nope", Json::object()), 6, -32602);
   require_error(f.call(7, "nope.add", Json::object()), 7, -32602);
   require_error(f.call(8, "tools_dispatch", Json::object()), 8, -32602);
+}
+
+TEST_CASE("the quick check of tools_dispatch arguments never accepts what the schema rejects",
+          "[server]") {
+  Fixture f;
+  const Json listed = result_of(f.one(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})"));
+  const Json* input_schema = nullptr;
+  for (const auto& tool : listed.at("tools")) {
+    if (tool.at("name") == "tools_dispatch") input_schema = &tool.at("inputSchema");
+  }
+  REQUIRE(input_schema != nullptr);
+  const mcp::JsonSchema schema(*input_schema);
+  const std::string long_name(128, 'n');
+  const std::vector<Json> accepted = {
+      {{"category", "math"}, {"tool", "add"}},
+      {{"category", "a.b-c_D9"}, {"tool", "x"}, {"params", Json::object()}},
+      {{"category", long_name}, {"tool", "add"}, {"params", {{"a", 1}}}, {"timeout_ms", 1}},
+      {{"category", "m"}, {"tool", "t"}, {"timeout_ms", 86'400'000}},
+      {{"category", "m"}, {"tool", "t"}, {"timeout_ms", 86'400'000U}},
+  };
+  const std::vector<Json> not_accepted = {
+      Json::object(),
+      Json::array(),
+      {{"category", "math"}},
+      {{"tool", "add"}},
+      {{"category", ""}, {"tool", "add"}},
+      {{"category", long_name + "n"}, {"tool", "add"}},
+      {{"category", "ma th"}, {"tool", "add"}},
+      {{"category", "math/"}, {"tool", "add"}},
+      {{"category", "caf\xC3\xA9"}, {"tool", "add"}},
+      {{"category", 7}, {"tool", "add"}},
+      {{"category", "math"}, {"tool", nullptr}},
+      {{"category", "math"}, {"tool", "add"}, {"params", Json::array()}},
+      {{"category", "math"}, {"tool", "add"}, {"params", "x"}},
+      {{"category", "math"}, {"tool", "add"}, {"timeout_ms", 0}},
+      {{"category", "math"}, {"tool", "add"}, {"timeout_ms", -5}},
+      {{"category", "math"}, {"tool", "add"}, {"timeout_ms", 86'400'001}},
+      {{"category", "math"}, {"tool", "add"}, {"timeout_ms", 18'446'744'073'709'551'615ULL}},
+      {{"category", "math"}, {"tool", "add"}, {"timeout_ms", 5.5}},
+      {{"category", "math"}, {"tool", "add"}, {"timeout_ms", 5.0}},
+      {{"category", "math"}, {"tool", "add"}, {"timeout_ms", "5"}},
+      {{"category", "math"}, {"tool", "add"}, {"extra", true}},
+  };
+  for (const auto& args : accepted) {
+    INFO(args.dump());
+    CHECK(mcp::detail::plainly_valid_dispatch_arguments(args));
+    CHECK(schema.validate(args).empty());
+  }
+  // Each of these is also invalid for the schema: the quick check is exact on them.
+  for (const auto& args : not_accepted) {
+    INFO(args.dump());
+    CHECK_FALSE(mcp::detail::plainly_valid_dispatch_arguments(args));
+    CHECK_FALSE(schema.validate(args).empty());
+  }
 }
 
 TEST_CASE("JSON-RPC text helpers escape what must be escaped", "[server]") {
