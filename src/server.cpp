@@ -3,6 +3,7 @@
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
 #include <mcp/detail/json_rpc.hpp>
+#include <mcp/detail/json_rpc_envelope.hpp>
 #include <mcp/detail/meta_arguments.hpp>
 #include <mcp/json_schema.hpp>
 #include <mcp/server.hpp>
@@ -408,6 +409,16 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                    fmt::format("Parse error: arrays and objects nest deeper than {}",
                                options.max_json_depth),
                    Json{{"reason", "too_deep"}, {"offset", scan.offset}});
+      }
+      return;
+    }
+    // The common case, a well-formed request, is read without a tree for the envelope;
+    // anything else is parsed whole below, to say exactly what is wrong with it.
+    if (auto envelope = jsonrpc::read_envelope(text)) {
+      if (!envelope->has_id) {
+        handle_notification(envelope->method, envelope->params);
+      } else {
+        handle_request(envelope->id, envelope->method, std::move(envelope->params));
       }
       return;
     }

@@ -3,6 +3,7 @@
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
 #include <mcp/detail/json_rpc.hpp>
+#include <mcp/detail/json_rpc_envelope.hpp>
 #include <mcp/detail/meta_arguments.hpp>
 #include <mcp/hierarchical_tool_manager.hpp>
 #include <mcp/json_schema.hpp>
@@ -638,6 +639,63 @@ TEST_CASE("the quick check of tools_dispatch arguments never accepts what the sc
     INFO(args.dump());
     CHECK_FALSE(mcp::detail::plainly_valid_dispatch_arguments(args));
     CHECK_FALSE(schema.validate(args).empty());
+  }
+}
+
+TEST_CASE("read_envelope reads plain requests as the DOM parser would, and nothing else",
+          "[server]") {
+  using mcp::jsonrpc::read_envelope;
+  const std::vector<std::string> plain = {
+      R"({"jsonrpc":"2.0","id":1,"method":"ping"})",
+      R"({"method":"tools/call","params":{"name":"x.y","arguments":{}},"id":"abc","jsonrpc":"2.0"})",
+      R"({"jsonrpc":"2.0","method":"notifications/initialized"})",
+      R"({"jsonrpc":"2.0","id":18446744073709551615,"method":"m","params":{}})",
+      R"({"jsonrpc":"2.0","id":-3,"method":"m","params":{"a":[1,2.5,-7,true,null,"s",{"b":[[],{}]}],)"
+      R"("c":{"d":{"e":"\u00e9\n\"q\""}},"f":1e300,"g":18446744073709551615}})",
+      R"({"jsonrpc":"2.0","id":2,"method":"m","params":{"k":1,"k":2,"_meta":{"progressToken":"t"}}})",
+      " {\"jsonrpc\" : \"2.0\" ,\n \"id\" : 4 , \"method\" : \"caf\u00e9\" } ",
+  };
+  for (const auto& text : plain) {
+    INFO(text);
+    const auto envelope = read_envelope(text);
+    REQUIRE(envelope.has_value());
+    const Json dom = Json::parse(text);
+    CHECK(envelope->method == dom.at("method"));
+    CHECK(envelope->has_id == dom.contains("id"));
+    CHECK(envelope->id == dom.value("id", Json(nullptr)));
+    CHECK(envelope->params == dom.value("params", Json::object()));
+  }
+  CHECK(read_envelope(plain[5])->params.at("k") == 2);  // a repeated key keeps its last value
+
+  const std::vector<std::string> not_plain = {
+      "",
+      "{",
+      "[]",
+      R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])",          // a batch
+      R"("ping")",                                              // not an object
+      R"({"jsonrpc":"2.0","id":1,"result":{}})",                // a response
+      R"({"jsonrpc":"2.0","id":1,"method":"ping","extra":0})",  // an unknown member
+      R"({"jsonrpc":"2.0","id":1,"id":2,"method":"ping"})",     // a repeated member
+      R"({"jsonrpc":"2.0","id":null,"method":"ping"})",
+      R"({"jsonrpc":"2.0","id":1.5,"method":"ping"})",
+      R"({"jsonrpc":"2.0","id":true,"method":"ping"})",
+      R"({"jsonrpc":"2.0","id":[1],"method":"ping"})",
+      R"({"jsonrpc":"2.0","id":{"n":1},"method":"ping"})",
+      R"({"jsonrpc":"1.0","id":1,"method":"ping"})",
+      R"({"jsonrpc":2,"id":1,"method":"ping"})",
+      R"({"id":1,"method":"ping"})",
+      R"({"jsonrpc":"2.0","id":1})",
+      R"({"jsonrpc":"2.0","id":1,"method":7})",
+      R"({"jsonrpc":"2.0","id":1,"method":"m","params":[1,2]})",
+      R"({"jsonrpc":"2.0","id":1,"method":"m","params":"x"})",
+      R"({"jsonrpc":"2.0","id":1,"method":"m","params":null})",
+      R"({"jsonrpc":"2.0","id":1,"method":"m","params":{"a":}})",  // invalid JSON inside
+      R"({"jsonrpc":"2.0","id":1,"method":"ping"} {})",            // trailing content
+      R"({"jsonrpc":"2.0","id":1,"method":"ping",})",
+  };
+  for (const auto& text : not_plain) {
+    INFO(text);
+    CHECK_FALSE(read_envelope(text).has_value());
   }
 }
 
