@@ -3,9 +3,14 @@
 // measured with the shared mcp-stdio-bench driver, in one run, rounds interleaved.
 //
 //   node bench/stdio/compare.mjs [--build build/release] [--rounds 5] [--calls 2000]
-//        [--long-calls 20000] [--warmup 1000] [--concurrency 1,32] [--servers peer,floor,flat,hier]
+//        [--long-calls 20000] [--warmup 1000] [--concurrency 1,32]
+//        [--servers peer,floor,asio-floor,flat,hier]
 //        [--bench-dir DIR] [--json OUT] [--baseline OTHER_BUILD]
 //
+// Servers: `peer` (the official SDK server of mcp-stdio-bench), `floor` (stdio_floor: canned
+// answers from a blocking read/write loop), `asio-floor` (the same canned answers through
+// Asio's event loop), `flat` (mcp-htm-server --flat, tool util.noop) and `hier` (the default
+// hierarchical mode, tools_dispatch of util.noop).
 // For every round, concurrency and server it runs the driver twice: `--calls` measured calls
 // and `--long-calls` measured calls, both after `--warmup` calls. The server runs under
 // cpu_time (wait4 rusage, microsecond resolution), so its CPU time is its own, not the
@@ -35,7 +40,7 @@ const { values: v } = parseArgs({
     'long-calls': { type: 'string', default: '20000' },
     warmup: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '1,32' },
-    servers: { type: 'string', default: 'peer,floor,flat,hier' },
+    servers: { type: 'string', default: 'peer,floor,asio-floor,flat,hier' },
     'bench-dir': { type: 'string', default: join(repo, 'build/mcp-stdio-bench') },
     json: { type: 'string' },
     baseline: { type: 'string' },
@@ -73,6 +78,7 @@ const server = bin('examples/mcp-htm-server');
 const servers = {
   peer: { cmd: ['node', join(benchDir, 'peer-server.mjs')], tool: [] },
   floor: { cmd: [bin('bench/stdio/stdio_floor')], tool: [] },
+  'asio-floor': { cmd: [bin('bench/stdio/asio_floor')], tool: [] },
   flat: { cmd: [server, '--flat', '--log-level', 'warning'], tool: ['--tool', 'util.noop'] },
   hier: {
     cmd: [server, '--log-level', 'warning'],
