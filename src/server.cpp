@@ -198,10 +198,12 @@ void append_text_content(std::string& out, std::string_view text) {
 /// A tools/call result (JSON text) whose text content is the JSON of `structured` and
 /// whose structuredContent is the same object.
 std::string structured_result(const Json& structured, bool is_error) {
-  std::string text = dump(structured);
+  const std::string text = dump(structured);  // valid UTF-8: the serialiser replaced the rest
   std::string out;
   out.reserve(2 * text.size() + 96);
-  append_text_content(out, text);
+  out += R"({"content":[{"type":"text","text":)";
+  jsonrpc::append_escaped_utf8(out, text);
+  out += "}]";
   if (is_error) out += R"(,"isError":true)";
   out += R"(,"structuredContent":)";
   out += text;

@@ -699,6 +699,21 @@ TEST_CASE("read_envelope reads plain requests as the DOM parser would, and nothi
   }
 }
 
+TEST_CASE("append_escaped_utf8 escapes exactly as nlohmann's serialiser", "[server]") {
+  std::vector<std::string> texts = {"", "ok", R"({"a":"b\"c","d":[1,2]})",
+                                    "caf\xC3\xA9 \xF0\x9F\x98\x80 \xE2\x82\xAC"};
+  for (int c = 0; c < 0x80; ++c) texts.push_back(std::string("<") + static_cast<char>(c) + ">");
+  std::string all_controls;
+  for (int c = 0; c < 0x20; ++c) all_controls += static_cast<char>(c);
+  texts.push_back(all_controls + "\"\\\x7F" + all_controls);
+  for (const auto& text : texts) {
+    INFO(Json(text).dump());
+    std::string out = "prefix:";
+    mcp::jsonrpc::append_escaped_utf8(out, text);
+    CHECK(out == "prefix:" + Json(text).dump());
+  }
+}
+
 TEST_CASE("JSON-RPC text helpers escape what must be escaped", "[server]") {
   using mcp::jsonrpc::append_id;
   using mcp::jsonrpc::append_json_string;

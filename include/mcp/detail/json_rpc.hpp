@@ -5,6 +5,7 @@
 #ifndef MCP_HTM_DETAIL_JSON_RPC_HPP
 #define MCP_HTM_DETAIL_JSON_RPC_HPP
 
+#include <mcp/detail/utf8.hpp>
 #include <mcp/json.hpp>
 
 #include <charconv>
@@ -22,22 +23,57 @@ inline constexpr int method_not_found = -32601;  ///< unknown method
 inline constexpr int invalid_params = -32602;    ///< params do not match the method
 inline constexpr int internal_error = -32603;    ///< a bug on our side
 
-/// Appends `text` to `out` as a JSON string. Text that needs no escaping (printable
-/// ASCII without `"` or `\`: names, ids, short results) is copied as it is; anything
-/// else goes through nlohmann's serialiser (invalid UTF-8 replaced, never thrown on).
-inline void append_json_string(std::string& out, std::string_view text) {
-  bool plain = true;
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\') {
-      plain = false;
-      break;
+/// Appends `text`, which must be valid UTF-8, to `out` as a JSON string, escaped as
+/// nlohmann's serialiser escapes it (`\"`, `\\`, the short escapes of \b \f \n \r \t,
+/// `\u00XX` for the other control characters; everything else as it is). Written here
+/// because each Json::dump() builds a serialiser with a 512-byte indent buffer: for the
+/// text content of a result, that was the largest single cost of a small tools/call.
+inline void append_escaped_utf8(std::string& out, std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t run = 0;  // start of the bytes not yet copied
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 0xF];
     }
   }
-  if (plain) {
-    out += '"';
-    out += text;
-    out += '"';
+  out.append(text.data() + run, text.size() - run);
+  out += '"';
+}
+
+/// Appends `text` to `out` as a JSON string; invalid UTF-8 is replaced by U+FFFD (by
+/// nlohmann's serialiser, as everywhere else in the server's output).
+inline void append_json_string(std::string& out, std::string_view text) {
+  if (mcp::detail::scan_utf8(text).valid) {
+    append_escaped_utf8(out, text);
   } else {
     out += Json(text).dump(-1, ' ', false, Json::error_handler_t::replace);
   }
