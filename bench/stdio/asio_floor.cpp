@@ -7,7 +7,6 @@
 // SPDX-License-Identifier: MIT
 #include <cstddef>
 #include <string>
-#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -20,16 +19,9 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
-namespace {
+#include "canned_answers.hpp"
 
-/// The text of `"id":<value>` in a request line (the driver sends integer ids).
-std::string_view request_id(std::string_view line) {
-  const auto key = line.find("\"id\":");
-  if (key == std::string_view::npos) return {};
-  const auto start = key + 5;
-  const auto end = line.find_first_of(",}", start);
-  return line.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
-}
+namespace {
 
 asio::awaitable<void> serve(asio::posix::stream_descriptor& in,
                             asio::posix::stream_descriptor& out) {
@@ -42,20 +34,7 @@ asio::awaitable<void> serve(asio::posix::stream_descriptor& in,
         asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
     input.append(buffer.data(), n);
-    std::size_t start = 0;
-    for (std::size_t nl; (nl = input.find('\n', start)) != std::string::npos; start = nl + 1) {
-      const std::string_view line(input.data() + start, nl - start);
-      const std::string_view id = request_id(line);
-      if (id.empty()) continue;  // a notification
-      output += R"({"jsonrpc":"2.0","id":)";
-      output += id;
-      output += line.find("\"initialize\"") != std::string_view::npos
-                    ? R"(,"result":{"protocolVersion":"2025-06-18","capabilities":{"tools":{}},)"
-                      R"("serverInfo":{"name":"asio-floor","version":"0"}}})"
-                    : R"(,"result":{"content":[{"type":"text","text":"ok"}]}})";
-      output += '\n';
-    }
-    input.erase(0, start);
+    mcp::bench::answer_complete_lines(input, output);
     if (!output.empty()) {
       co_await asio::async_write(out, asio::buffer(output),
                                  asio::redirect_error(asio::use_awaitable, ec));
