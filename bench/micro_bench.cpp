@@ -232,7 +232,7 @@ void serve_line(benchmark::State& state, mcp::ToolMode mode, std::string line) {
   io.run();
   if (failure) {
     state.SkipWithError("the serving coroutine threw");
-  } else if (sink->sent != state.iterations() ||
+  } else if (sink->sent != static_cast<std::size_t>(state.iterations()) ||
              sink->last.find("\"result\"") == std::string::npos ||
              sink->last.find("isError") != std::string::npos) {
     state.SkipWithError(("unexpected answer: " + sink->last).c_str());
