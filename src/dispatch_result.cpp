@@ -1,6 +1,7 @@
 // src/dispatch_result.cpp -- DispatchResult accessors and JSON form.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
+#include <mcp/detail/json_text.hpp>
 #include <mcp/dispatch_result.hpp>
 
 #include <stdexcept>
@@ -46,6 +47,43 @@ Json DispatchResult::to_json() const {
   out["request_id"] = request_id;
   out["duration_ms"] = std::chrono::duration<double, std::milli>(duration).count();
   if (!warning.empty()) out["warning"] = warning;
+  return out;
+}
+
+std::string DispatchResult::to_json_text() const {
+  // Error details may name any member, and override some: their merge is to_json()'s.
+  if (error_ &&
+      !(error_->details.is_null() || (error_->details.is_object() && error_->details.empty()))) {
+    return to_json().dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+  // The members in to_json()'s order (a std::map's: sorted by name).
+  std::string out;
+  out.reserve(160 + category.size() + tool.size() + warning.size() +
+              (error_ ? error_->message.size() : 0));
+  out += R"({"category":)";
+  detail::append_json_string(out, category);
+  out += R"(,"duration_ms":)";
+  detail::append_json_number(out, std::chrono::duration<double, std::milli>(duration).count());
+  if (error_) {
+    out += R"(,"error":)";
+    detail::append_json_string(out, error_->message);
+    out += R"(,"error_code":)";
+    detail::append_json_string(out, to_string(error_->code));
+  }
+  out += R"(,"request_id":)";
+  detail::append_json_number(out, request_id);
+  if (!error_) {
+    out += R"(,"result":)";
+    detail::append_json_value(out, value_);
+  }
+  out += error_ ? R"(,"status":"error")" : R"(,"status":"success")";
+  out += R"(,"tool":)";
+  detail::append_json_string(out, tool);
+  if (!warning.empty()) {
+    out += R"(,"warning":)";
+    detail::append_json_string(out, warning);
+  }
+  out += '}';
   return out;
 }
 

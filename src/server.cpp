@@ -187,7 +187,7 @@ std::string dump(const Json& value) {
 /// start of a CallToolResult, left open for the members that follow.
 void append_text_content(std::string& out, std::string_view text) {
   out += R"({"content":[{"type":"text","text":)";
-  jsonrpc::append_json_string(out, text);
+  detail::append_json_string(out, text);
   out += "}]";
 }
 
@@ -195,20 +195,24 @@ void append_text_content(std::string& out, std::string_view text) {
 // serialised afterwards: a tools/call result holds its payload twice (text and
 // structuredContent), and the tree would copy it, then serialise it twice.
 
-/// A tools/call result (JSON text) whose text content is the JSON of `structured` and
-/// whose structuredContent is the same object.
-std::string structured_result(const Json& structured, bool is_error) {
-  const std::string text = dump(structured);  // valid UTF-8: the serialiser replaced the rest
+/// A tools/call result (JSON text) whose text content is `structured_json` (JSON text of
+/// an object, valid UTF-8) and whose structuredContent is that same object.
+std::string structured_result_text(std::string_view structured_json, bool is_error) {
   std::string out;
-  out.reserve(2 * text.size() + 96);
+  out.reserve(2 * structured_json.size() + 96);
   out += R"({"content":[{"type":"text","text":)";
-  jsonrpc::append_escaped_utf8(out, text);
+  detail::append_escaped_utf8(out, structured_json);
   out += "}]";
   if (is_error) out += R"(,"isError":true)";
   out += R"(,"structuredContent":)";
-  out += text;
+  out += structured_json;
   out += '}';
   return out;
+}
+
+/// The same for a Json object (the serialiser replaces invalid UTF-8).
+std::string structured_result(const Json& structured, bool is_error) {
+  return structured_result_text(dump(structured), is_error);
 }
 
 /// A tools/call result (JSON text) of a tool called directly (flat mode). An error
@@ -898,7 +902,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
           co_await manager.dispatch(args["category"].get<std::string>(),
                                     args["tool"].get<std::string>(), std::move(inner), call);
       note_failure(result);
-      out = result.to_json();
+      co_return Outcome{structured_result_text(result.to_json_text(), !result.ok()), std::nullopt};
     } else if (name == meta_dispatch_parallel) {
       out = co_await dispatch_parallel(std::move(args), token);
     } else if (name == meta_list_categories) {

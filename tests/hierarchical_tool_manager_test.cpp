@@ -4,7 +4,9 @@
 #include <mcp/hierarchical_tool_manager.hpp>
 
 #include <atomic>
+#include <cstdint>
 #include <future>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -512,4 +514,48 @@ TEST_CASE("Error codes have stable names", "[manager]") {
   std::error_code ec = ErrorCode::timeout;
   CHECK(ec.message() == "timeout");
   CHECK(std::string(ec.category().name()) == "mcp");
+}
+
+TEST_CASE("DispatchResult::to_json_text is to_json, written directly", "[manager]") {
+  std::vector<mcp::DispatchResult> results;
+  for (const Json& value :
+       {Json(nullptr), Json(true), Json(42), Json(-7), Json(18'446'744'073'709'551'615ULL), Json(5.0),
+        Json(0.1), Json(-1e-7), Json(1e300), Json(123456789.125), Json("plain"),
+        Json("quote \" backslash \\ newline \n caf\xC3\xA9"), Json("bad \xFF utf-8"),
+        Json{{"a", {1, 2.5, "x"}}, {"b", nullptr}}, Json::array({1, "two"})}) {
+    results.push_back(mcp::DispatchResult::success(value));
+  }
+  results.push_back(mcp::DispatchResult::failure(mcp::ErrorCode::tool_error, "it \"broke\"\n"));
+  results.push_back(mcp::DispatchResult::failure(mcp::ErrorCode::timeout, "late", Json::object()));
+  results.push_back(mcp::DispatchResult::failure(  // details merge: to_json's own path
+      mcp::ErrorCode::circuit_open, "open", Json{{"retry_after_ms", 1200}, {"category", "ignored"}}));
+  results.push_back(mcp::DispatchResult());  // never started
+  std::int64_t ns = 0;
+  for (auto& r : results) {
+    r.category = "cat\xC3\xA9gorie";
+    r.tool = "t\"ool";
+    r.request_id = 18'446'744'073'709'551'000ULL + static_cast<std::uint64_t>(ns % 7);
+    r.duration = std::chrono::nanoseconds(ns);
+    ns = ns * 10 + 1234;
+  }
+  results.back().warning = "tool 't' is deprecated";
+  for (const auto& r : results) {
+    const std::string text = r.to_json_text();
+    INFO(text);
+    const Json parsed = Json::parse(text);
+    // What the server sent before: to_json() serialised, invalid UTF-8 replaced.
+    CHECK(parsed == Json::parse(r.to_json().dump(-1, ' ', false, Json::error_handler_t::replace)));
+    CHECK(parsed.at("duration_ms").is_number_float());  // a float stays a float
+    if (r.ok() && r.value().is_number_float()) CHECK(parsed.at("result").is_number_float());
+  }
+  // Byte for byte where no double is written differently (nlohmann: 0.0, 1234.0 alike).
+  mcp::DispatchResult simple = mcp::DispatchResult::success(Json("ok"));
+  simple.category = "util";
+  simple.tool = "noop";
+  simple.request_id = 3;
+  simple.duration = std::chrono::milliseconds(2);
+  CHECK(simple.to_json_text() == simple.to_json().dump());
+  // JSON has no NaN: written as null, as nlohmann writes it.
+  const auto nan = mcp::DispatchResult::success(Json(std::numeric_limits<double>::quiet_NaN()));
+  CHECK(Json::parse(nan.to_json_text()).at("result").is_null());
 }

@@ -709,14 +709,14 @@ TEST_CASE("append_escaped_utf8 escapes exactly as nlohmann's serialiser", "[serv
   for (const auto& text : texts) {
     INFO(Json(text).dump());
     std::string out = "prefix:";
-    mcp::jsonrpc::append_escaped_utf8(out, text);
+    mcp::detail::append_escaped_utf8(out, text);
     CHECK(out == "prefix:" + Json(text).dump());
   }
 }
 
 TEST_CASE("JSON-RPC text helpers escape what must be escaped", "[server]") {
   using mcp::jsonrpc::append_id;
-  using mcp::jsonrpc::append_json_string;
+  using mcp::detail::append_json_string;
   auto as_json_string = [](std::string_view text) {
     std::string out;
     append_json_string(out, text);

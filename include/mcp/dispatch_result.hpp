@@ -93,6 +93,10 @@ class DispatchResult {
   /// `{"status": "success", "result": ..., "category", "tool", "request_id", "duration_ms"}`
   /// or `{"status": "error", "error": message, "error_code": "...", ...details}`.
   [[nodiscard]] Json to_json() const;
+  /// to_json() written as JSON text, without building the Json tree (for servers that
+  /// send the shape as it is: a few hundred nanoseconds less per call). Parses back to
+  /// a value equal to to_json().
+  [[nodiscard]] std::string to_json_text() const;
 
  private:
   Json value_;

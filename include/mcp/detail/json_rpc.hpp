@@ -5,7 +5,7 @@
 #ifndef MCP_HTM_DETAIL_JSON_RPC_HPP
 #define MCP_HTM_DETAIL_JSON_RPC_HPP
 
-#include <mcp/detail/utf8.hpp>
+#include <mcp/detail/json_text.hpp>
 #include <mcp/json.hpp>
 
 #include <charconv>
@@ -23,62 +23,6 @@ inline constexpr int method_not_found = -32601;  ///< unknown method
 inline constexpr int invalid_params = -32602;    ///< params do not match the method
 inline constexpr int internal_error = -32603;    ///< a bug on our side
 
-/// Appends `text`, which must be valid UTF-8, to `out` as a JSON string, escaped as
-/// nlohmann's serialiser escapes it (`\"`, `\\`, the short escapes of \b \f \n \r \t,
-/// `\u00XX` for the other control characters; everything else as it is). Written here
-/// because each Json::dump() builds a serialiser with a 512-byte indent buffer: for the
-/// text content of a result, that was the largest single cost of a small tools/call.
-inline void append_escaped_utf8(std::string& out, std::string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out += '"';
-  std::size_t run = 0;  // start of the bytes not yet copied
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(text.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        out += "\\u00";
-        out += hex[c >> 4];
-        out += hex[c & 0xF];
-    }
-  }
-  out.append(text.data() + run, text.size() - run);
-  out += '"';
-}
-
-/// Appends `text` to `out` as a JSON string; invalid UTF-8 is replaced by U+FFFD (by
-/// nlohmann's serialiser, as everywhere else in the server's output).
-inline void append_json_string(std::string& out, std::string_view text) {
-  if (mcp::detail::scan_utf8(text).valid) {
-    append_escaped_utf8(out, text);
-  } else {
-    out += Json(text).dump(-1, ' ', false, Json::error_handler_t::replace);
-  }
-}
-
 /// Appends a JSON-RPC id (an integer, a string, or null) to `out` as JSON.
 inline void append_id(std::string& out, const Json& id) {
   if (id.is_number_integer()) {
@@ -89,7 +33,7 @@ inline void append_id(std::string& out, const Json& id) {
             : std::to_chars(digits, digits + sizeof digits, id.get<std::int64_t>());
     out.append(digits, end);
   } else if (id.is_string()) {
-    append_json_string(out, id.get_ref<const std::string&>());
+    detail::append_json_string(out, id.get_ref<const std::string&>());
   } else {
     out += id.dump(-1, ' ', false, Json::error_handler_t::replace);
   }
