@@ -5,7 +5,7 @@
 //   node bench/stdio/compare.mjs [--build build/release] [--rounds 5] [--calls 2000]
 //        [--long-calls 20000] [--warmup 1000] [--concurrency 1,32]
 //        [--servers peer,floor,asio-floor,flat,hier]
-//        [--bench-dir DIR] [--json OUT] [--baseline OTHER_BUILD]
+//        [--bench-dir DIR] [--json OUT] [--baseline OTHER_BUILD] [--skip-if-missing]
 //
 // Servers: `peer` (the official SDK server of mcp-stdio-bench), `floor` (stdio_floor: canned
 // answers from a blocking read/write loop), `asio-floor` (the same canned answers through
@@ -44,6 +44,7 @@ const { values: v } = parseArgs({
     'bench-dir': { type: 'string', default: join(repo, 'build/mcp-stdio-bench') },
     json: { type: 'string' },
     baseline: { type: 'string' },
+    'skip-if-missing': { type: 'boolean', default: false },
   },
 });
 const int = (name) => {
@@ -62,7 +63,13 @@ if (longCalls <= calls) throw new Error('--long-calls must exceed --calls');
 const benchDir = resolve(v['bench-dir']);
 if (!existsSync(join(benchDir, 'node_modules/@modelcontextprotocol/sdk'))) {
   const shared = resolve(repo, '../shared/tools/mcp-stdio-bench');
-  if (!existsSync(join(shared, 'driver.mjs'))) throw new Error(`no mcp-stdio-bench at ${shared}`);
+  if (!existsSync(join(shared, 'driver.mjs'))) {
+    if (v['skip-if-missing']) {
+      process.stdout.write(`SKIP: no mcp-stdio-bench at ${shared}\n`);
+      process.exit(77);  // ctest's skip code
+    }
+    throw new Error(`no mcp-stdio-bench at ${shared}`);
+  }
   rmSync(benchDir, { recursive: true, force: true });
   cpSync(shared, benchDir, { recursive: true });
   const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: benchDir, stdio: 'inherit' });
