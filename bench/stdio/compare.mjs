@@ -72,6 +72,7 @@ if (!existsSync(join(benchDir, 'node_modules/@modelcontextprotocol/sdk'))) {
   }
   rmSync(benchDir, { recursive: true, force: true });
   cpSync(shared, benchDir, { recursive: true });
+  spawnSync('chmod', ['-R', 'u+w', benchDir]);  // the shared copy is read-only; npm ci writes here
   const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: benchDir, stdio: 'inherit' });
   if (npm.status !== 0) throw new Error('npm ci in the bench folder failed');
 }
