@@ -16,8 +16,9 @@
 
 // Each Json::dump() builds a serialiser that allocates and fills a 512-byte indentation
 // buffer, whatever it writes: for the few short strings and numbers of a response that
-// cost more than the rest of a small tools/call. These write them directly, exactly as
-// nlohmann writes them (tested byte for byte), and leave everything else to dump().
+// cost more than the rest of a small tools/call. These write them directly -- strings
+// exactly as nlohmann writes them (tested byte for byte), numbers with the same value --
+// and leave objects and arrays to dump().
 
 namespace mcp::detail {
 
