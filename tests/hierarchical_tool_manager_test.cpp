@@ -519,8 +519,8 @@ TEST_CASE("Error codes have stable names", "[manager]") {
 TEST_CASE("DispatchResult::to_json_text is to_json, written directly", "[manager]") {
   std::vector<mcp::DispatchResult> results;
   for (const Json& value :
-       {Json(nullptr), Json(true), Json(42), Json(-7), Json(18'446'744'073'709'551'615ULL), Json(5.0),
-        Json(0.1), Json(-1e-7), Json(1e300), Json(123456789.125), Json("plain"),
+       {Json(nullptr), Json(true), Json(42), Json(-7), Json(18'446'744'073'709'551'615ULL),
+        Json(5.0), Json(0.1), Json(-1e-7), Json(1e300), Json(123456789.125), Json("plain"),
         Json("quote \" backslash \\ newline \n caf\xC3\xA9"), Json("bad \xFF utf-8"),
         Json{{"a", {1, 2.5, "x"}}, {"b", nullptr}}, Json::array({1, "two"})}) {
     results.push_back(mcp::DispatchResult::success(value));
@@ -528,7 +528,8 @@ TEST_CASE("DispatchResult::to_json_text is to_json, written directly", "[manager
   results.push_back(mcp::DispatchResult::failure(mcp::ErrorCode::tool_error, "it \"broke\"\n"));
   results.push_back(mcp::DispatchResult::failure(mcp::ErrorCode::timeout, "late", Json::object()));
   results.push_back(mcp::DispatchResult::failure(  // details merge: to_json's own path
-      mcp::ErrorCode::circuit_open, "open", Json{{"retry_after_ms", 1200}, {"category", "ignored"}}));
+      mcp::ErrorCode::circuit_open, "open",
+      Json{{"retry_after_ms", 1200}, {"category", "ignored"}}));
   results.push_back(mcp::DispatchResult());  // never started
   std::int64_t ns = 0;
   for (auto& r : results) {
@@ -536,7 +537,7 @@ TEST_CASE("DispatchResult::to_json_text is to_json, written directly", "[manager
     r.tool = "t\"ool";
     r.request_id = 18'446'744'073'709'551'000ULL + static_cast<std::uint64_t>(ns % 7);
     r.duration = std::chrono::nanoseconds(ns);
-    ns = ns * 10 + 1234;
+    ns = (ns % 100'000'000'000'000) * 10 + 1234;  // up to ~11.5 days, never overflowing
   }
   results.back().warning = "tool 't' is deprecated";
   for (const auto& r : results) {
