@@ -421,11 +421,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     // The common case, a well-formed request, is read without a tree for the envelope;
     // anything else is parsed whole below, to say exactly what is wrong with it.
     if (auto envelope = jsonrpc::read_envelope(text)) {
-      if (!envelope->has_id) {
-        handle_notification(envelope->method, envelope->params);
-      } else {
-        handle_request(envelope->id, envelope->method, std::move(envelope->params));
-      }
+      route(envelope->has_id, envelope->id, envelope->method, std::move(envelope->params));
       return;
     }
     Json message;
@@ -499,11 +495,16 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       }
       params = std::move(*p);
     }
-    if (!has_id) {
+    route(has_id, id, method, std::move(params));
+  }
+
+  /// A valid message, by either parse path: a notification or a request.
+  void route(bool has_id, const Json& id, const std::string& method, Json params) {
+    if (has_id) {
+      handle_request(id, method, std::move(params));
+    } else {
       handle_notification(method, params);
-      return;
     }
-    handle_request(id, method, std::move(params));
   }
 
   void handle_notification(const std::string& method, const Json& params) {

@@ -110,11 +110,14 @@ struct StdioTransport::Impl : std::enable_shared_from_this<Impl>, MessageSink {
   /// Ends the cork of the reader: what it collected goes out now.
   void uncork() {
     corked = false;
-    if (!writing && !broken && !pending.empty()) {
-      writing_buffer.swap(pending);
-      pending.clear();
-      start_write();
-    }
+    if (!writing && !broken && !pending.empty()) write_pending();
+  }
+
+  /// Starts writing the queued messages.
+  void write_pending() {
+    writing_buffer.swap(pending);
+    pending.clear();
+    start_write();
   }
 
   /// Corks the output for the scope of one read's lines.
@@ -150,9 +153,7 @@ struct StdioTransport::Impl : std::enable_shared_from_this<Impl>, MessageSink {
       pending.clear();
       pending.shrink_to_fit();
     } else if (!pending.empty()) {
-      writing_buffer.swap(pending);
-      pending.clear();
-      start_write();
+      write_pending();
       return;
     } else if (writing_buffer.capacity() > (std::size_t{1} << 20)) {
       std::string().swap(writing_buffer);  // don't keep a huge buffer after a huge message

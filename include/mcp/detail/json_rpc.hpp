@@ -8,7 +8,6 @@
 #include <mcp/detail/json_text.hpp>
 #include <mcp/json.hpp>
 
-#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -24,20 +23,7 @@ inline constexpr int invalid_params = -32602;    ///< params do not match the me
 inline constexpr int internal_error = -32603;    ///< a bug on our side
 
 /// Appends a JSON-RPC id (an integer, a string, or null) to `out` as JSON.
-inline void append_id(std::string& out, const Json& id) {
-  if (id.is_number_integer()) {
-    char digits[24];
-    const auto [end, ec] =
-        id.is_number_unsigned()
-            ? std::to_chars(digits, digits + sizeof digits, id.get<std::uint64_t>())
-            : std::to_chars(digits, digits + sizeof digits, id.get<std::int64_t>());
-    out.append(digits, end);
-  } else if (id.is_string()) {
-    detail::append_json_string(out, id.get_ref<const std::string&>());
-  } else {
-    out += id.dump(-1, ' ', false, Json::error_handler_t::replace);
-  }
-}
+inline void append_id(std::string& out, const Json& id) { detail::append_json_value(out, id); }
 
 /// `{"jsonrpc":"2.0","id":<id>,"result":<result>}`.
 [[nodiscard]] inline std::string make_result(const Json& id, const Json& result) {

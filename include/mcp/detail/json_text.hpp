@@ -83,13 +83,15 @@ inline void append_json_string(std::string& out, std::string_view text) {
 /// in form (`1e+16` against `1e16`), never in value.
 template <class Number>
 inline void append_json_number(std::string& out, Number value) {
-  char digits[32];
-  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
   if constexpr (std::is_floating_point_v<Number>) {
     if (value != value || value - value != 0) {  // NaN or infinite
       out += "null";
       return;
     }
+  }
+  char digits[32];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+  if constexpr (std::is_floating_point_v<Number>) {
     out.append(digits, end);
     if (std::string_view(digits, static_cast<std::size_t>(end - digits)).find_first_of(".e") ==
         std::string_view::npos) {
