@@ -372,11 +372,11 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
   }
 
   static void run_sync(Slot& slot, const Tool& tool, const Admission& admission, Json&& params,
-                       DispatchResult& out) {
+                       const RequestContext& context, DispatchResult& out) {
     CallReport report;
     Json value;
     try {
-      value = tool.sync_handler()(std::move(params));
+      value = tool.call_sync(std::move(params), context);
       report.result = &value;
     } catch (...) {
       report.exception = std::current_exception();
@@ -412,7 +412,8 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
 
   // Completes the call without suspending when it can: early errors and synchronous
   // tools of loaded categories. False: it needs run_async (a load or a coroutine tool).
-  bool try_inline(ToolCall& call, DispatchResult& out, ResolvedTool* cache = nullptr) const {
+  bool try_inline(ToolCall& call, DispatchResult& out, const RequestContext& context,
+                  ResolvedTool* cache = nullptr) const {
     Slot* slot = nullptr;
     const Tool* tool = nullptr;
     if (cache != nullptr && cache->tool_ptr != nullptr && call.tool == cache->tool &&
@@ -438,7 +439,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     note_deprecation(*tool, out);
     Admission admission;
     if (admit(*slot, *tool, call.params, admission, out)) {
-      run_sync(*slot, *tool, admission, std::move(call.params), out);
+      run_sync(*slot, *tool, admission, std::move(call.params), context, out);
     }
     return true;
   }
@@ -454,7 +455,8 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // The full path, for calls try_inline could not finish.
-  asio::awaitable<void> run_async(ToolCall& call, DispatchResult& out, TimePoint start,
+  asio::awaitable<void> run_async(ToolCall& call, DispatchResult& out, const RequestContext& context,
+                                  TimePoint start,
                                   std::optional<std::chrono::milliseconds> call_timeout,
                                   std::optional<TimePoint> batch_deadline) {
     Slot* slot = find_slot(call.category);
@@ -487,7 +489,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     Admission admission;
     if (!admit(*slot, *tool, call.params, admission, out)) co_return;
     if (!tool->is_async()) {
-      run_sync(*slot, *tool, admission, std::move(call.params), out);
+      run_sync(*slot, *tool, admission, std::move(call.params), context, out);
       co_return;
     }
 
@@ -498,7 +500,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
       if (deadline) {
         using namespace asio::experimental::awaitable_operators;
         asio::steady_timer timer(co_await asio::this_coro::executor, *deadline);
-        auto first = co_await (tool->async_handler()(std::move(call.params)) ||
+        auto first = co_await (tool->call_async(std::move(call.params), context) ||
                                timer.async_wait(asio::use_awaitable));
         if (first.index() == 0) {
           value = std::move(std::get<0>(first));
@@ -506,7 +508,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
           report.timed_out = true;
         }
       } else {
-        value = co_await tool->async_handler()(std::move(call.params));
+        value = co_await tool->call_async(std::move(call.params), context);
       }
     } catch (...) {
       report.exception = std::current_exception();
@@ -618,6 +620,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     bool return_exceptions = true;
     std::optional<TimePoint> deadline;
     const ResultCallback* on_result = nullptr;  // lives in the awaiting frame's options
+    const RequestContext* context = nullptr;    // so does this
     std::uint64_t first_request_id = 0;         // of call 0; call i gets first + i
 
     std::atomic<std::size_t> next{0};  // next position in `pending` to claim
@@ -721,7 +724,8 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
                         fmt::format("the batch deadline expired before the call of '{}.{}' started",
                                     call.category, call.tool));
         } else {
-          co_await self->impl->run_async(call, out, start, std::nullopt, self->deadline);
+          co_await self->impl->run_async(call, out, *self->context, start, std::nullopt,
+                                         self->deadline);
         }
         Impl::finish(call, out, start, Clock::now(), self->first_request_id + i);
         if (!out.ok()) self->note_failure(i);
@@ -756,6 +760,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     bool return_exceptions = true;
     std::optional<TimePoint> deadline;
     const ResultCallback* on_result = nullptr;
+    const RequestContext* context = nullptr;
     std::uint64_t first_request_id = 0;  // of call 0; call i gets first + i
     std::size_t chunk = 0;
     // The helper: 0 not started, 1 running, 2 abandoned (the pass ended before it ran,
@@ -786,7 +791,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
           DispatchResult& out = (*results)[i];
           if (call.params.is_null()) call.params = Json::object();
           const TimePoint start = now;
-          if ((deadline && start >= *deadline) || !impl->try_inline(call, out, &cache)) {
+          if ((deadline && start >= *deadline) || !impl->try_inline(call, out, *context, &cache)) {
             local_pending.push_back(i);  // a worker runs it (or reports the expiry)
             continue;
           }
@@ -862,6 +867,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     pass->return_exceptions = options.return_exceptions;
     pass->deadline = deadline;
     pass->on_result = &options.on_result;
+    pass->context = &options.context;
     pass->first_request_id = reserve_request_ids(n);
     const bool shared = n >= InlinePass::share_threshold;
     pass->chunk = shared ? InlinePass::chunk_size : n;
@@ -887,6 +893,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
       state->return_exceptions = options.return_exceptions;
       state->deadline = deadline;
       state->on_result = &options.on_result;
+      state->context = &options.context;
       state->first_request_id = pass->first_request_id;
       state->workers_running.parties = 1;
       state->start_worker();
@@ -1032,8 +1039,8 @@ asio::awaitable<DispatchResult> HierarchicalToolManager::dispatch(std::string ca
   }
   const Impl::CallsAdmitted admitted{impl_.get(), 1};
   const TimePoint start = Clock::now();
-  if (!impl_->try_inline(call, out)) {
-    co_await impl_->run_async(call, out, start, options.timeout, std::nullopt);
+  if (!impl_->try_inline(call, out, options.context)) {
+    co_await impl_->run_async(call, out, options.context, start, options.timeout, std::nullopt);
   }
   Impl::finish(call, out, start, Clock::now(), impl_->reserve_request_ids(1));
   co_return out;

@@ -178,6 +178,29 @@ struct MetaTool {
   JsonSchema schema;
 };
 
+/// The meta-tools' definitions and compiled schemas: immutable, so every Server (one per
+/// HTTP session) shares one copy instead of compiling five schemas per session.
+struct MetaTools {
+  Json definitions = Json::array();
+  std::vector<MetaTool> tools;
+};
+
+std::shared_ptr<const MetaTools> shared_meta_tools(std::size_t max_parallel_calls) {
+  static std::mutex mutex;
+  static std::unordered_map<std::size_t, std::shared_ptr<const MetaTools>> cache;
+  const std::lock_guard lock(mutex);
+  auto& entry = cache[max_parallel_calls];
+  if (!entry) {
+    auto meta = std::make_shared<MetaTools>();
+    meta->definitions = meta_tool_definitions(max_parallel_calls);
+    for (const auto& def : meta->definitions) {
+      meta->tools.push_back({def["name"].get<std::string>(), JsonSchema(def["inputSchema"])});
+    }
+    entry = std::move(meta);
+  }
+  return entry;
+}
+
 /// `value` as JSON text (invalid UTF-8 in strings replaced, never thrown on).
 std::string dump(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -313,12 +336,34 @@ std::optional<LogLevel> parse_log_level(std::string_view name) noexcept {
 }
 
 struct Server::Impl : std::enable_shared_from_this<Impl> {
-  /// A request answered from its own coroutine; lives on the strand.
-  struct Request {
+  /// A request being answered. Its messages (progress, log, the response) go to
+  /// `reply`: the transport's stream of that request. It is also the RequestReporter of
+  /// the tools it calls, so their reports reach the same stream. The strand owns `signal`
+  /// and `cancelled_by_client`; the rest is set before the request runs, then only read.
+  struct Request final : RequestReporter {
     Json id;
     std::string key;  // id.dump(): distinguishes 1 from "1"
     asio::cancellation_signal signal;
     bool cancelled_by_client = false;
+    std::shared_ptr<MessageSink> reply;
+    Json progress_token;          // null: the client asked for no progress
+    std::weak_ptr<Impl> server;   // for the client's log level and the local log
+    std::atomic<bool> answered{false};  // late reports after the response are dropped
+
+    void progress(double done, std::optional<double> total, std::string_view message) override {
+      if (progress_token.is_null() || answered.load(std::memory_order_acquire)) return;
+      Json params = {{"progressToken", progress_token}, {"progress", done}};
+      if (total) params["total"] = *total;
+      if (!message.empty()) params["message"] = message;
+      reply->send(jsonrpc::make_notification("notifications/progress", params));
+    }
+    void log(LogLevel level, std::string_view logger, const Json& data) override {
+      if (answered.load(std::memory_order_acquire)) return;
+      if (auto impl = server.lock()) impl->log_to(*reply, level, logger, data);
+    }
+    [[nodiscard]] bool wants_progress() const noexcept override {
+      return !progress_token.is_null();
+    }
   };
 
   Impl(HierarchicalToolManager& m, std::shared_ptr<MessageSink> s, ServerOptions o,
@@ -331,10 +376,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         drain_timer(strand) {
     if (options.page_size == 0) options.page_size = 1;
     if (options.mode == ToolMode::hierarchical) {
-      meta_definitions = meta_tool_definitions(options.max_parallel_calls);
-      for (const auto& def : meta_definitions) {
-        meta_tools.push_back({def["name"].get<std::string>(), JsonSchema(def["inputSchema"])});
-      }
+      meta = shared_meta_tools(options.max_parallel_calls);
     }
   }
 
@@ -350,19 +392,34 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   bool closing = false;
   std::unordered_map<std::string, std::shared_ptr<Request>> in_flight;
   asio::steady_timer drain_timer;
-  Json meta_definitions = Json::array();
-  std::vector<MetaTool> meta_tools;
+  std::shared_ptr<const MetaTools> meta;  // hierarchical mode only
   /// A tools/call serve_message() runs inline.
   struct InlineCall {
     Json id;
     Json params;
+    std::shared_ptr<MessageSink> reply;
   };
+  /// The reply sink of the message being handled, as given to handle_message().
+  const std::shared_ptr<MessageSink>* current_reply_owner = nullptr;
   std::optional<InlineCall>* inline_slot = nullptr;  // set while serve_message() parses
 
+  /// Where the responses to the message being handled go: the transport's reply stream
+  /// of that message, or the session's sink. Strand only; set by handle_message().
+  MessageSink* current_reply = nullptr;
+
+  /// A message of the session, related to no request (list_changed, session logs).
   void send(std::string message) { sink->send(std::move(message)); }
 
+  MessageSink& reply_sink() const { return current_reply != nullptr ? *current_reply : *sink; }
+  std::shared_ptr<MessageSink> reply_sink_ptr(const std::shared_ptr<MessageSink>& reply) const {
+    return reply ? reply : sink;
+  }
+
+  /// Answers the message being handled (a result or an error).
+  void send_response(std::string message) { reply_sink().send_response(std::move(message)); }
+
   void send_error(const Json& id, int code, std::string_view message, const Json& data = nullptr) {
-    send(jsonrpc::make_error(id, code, message, data));
+    send_response(jsonrpc::make_error(id, code, message, data));
   }
 
   void local_log(LogLevel level, std::string_view text) const {
@@ -370,6 +427,12 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void log(LogLevel level, std::string_view logger, const Json& data) {
+    log_to(*sink, level, logger, data);
+  }
+
+  /// Writes the local log and sends `notifications/message` to `target` when `level`
+  /// reaches the client's threshold.
+  void log_to(MessageSink& target, LogLevel level, std::string_view logger, const Json& data) {
     if (options.local_log) {
       options.local_log(
           level, fmt::format("{}: {}", logger,
@@ -378,7 +441,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                                  : data.dump(-1, ' ', false, Json::error_handler_t::replace)));
     }
     if (static_cast<int>(level) >= client_level.load(std::memory_order_relaxed)) {
-      send(jsonrpc::make_notification(
+      target.send(jsonrpc::make_notification(
           "notifications/message",
           {{"level", to_string(level)}, {"logger", logger}, {"data", data}}));
     }
@@ -393,7 +456,21 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
   // ---- incoming messages ------------------------------------------------------------
 
-  void handle_message(std::string_view text) {
+  void handle_message(std::string_view text, const std::shared_ptr<MessageSink>& reply) {
+    // Nested calls (a sink that handles a message from inside send) keep their own reply.
+    const auto* saved_owner = current_reply_owner;
+    MessageSink* saved = current_reply;
+    current_reply_owner = &reply;
+    current_reply = reply ? reply.get() : nullptr;
+    struct Restore {
+      Impl& self;
+      const std::shared_ptr<MessageSink>* owner;
+      MessageSink* sink;
+      ~Restore() {
+        self.current_reply_owner = owner;
+        self.current_reply = sink;
+      }
+    } restore{*this, saved_owner, saved};
     try {
       handle_message_unguarded(text);
     } catch (const std::exception& e) {
@@ -544,7 +621,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       return;
     }
     if (method == "ping") {
-      send(jsonrpc::make_result(id, Json::object()));
+      send_response(jsonrpc::make_result(id, Json::object()));
     } else if (method == "tools/call") {
       start_call(id, std::move(params));
     } else if (method == "tools/list") {
@@ -563,7 +640,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         return;
       }
       client_level.store(static_cast<int>(*parsed), std::memory_order_relaxed);
-      send(jsonrpc::make_result(id, Json::object()));
+      send_response(jsonrpc::make_result(id, Json::object()));
     } else {
       send_error(id, jsonrpc::method_not_found, fmt::format("Method not found: {}", method),
                  Json{{"method", method}});
@@ -596,7 +673,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     }
     local_log(LogLevel::info, fmt::format("initialize from {}: asked {}, agreed {}", client, asked,
                                           protocol_versions[static_cast<std::size_t>(index)]));
-    send(jsonrpc::make_result(id, result));
+    send_response(jsonrpc::make_result(id, result));
   }
 
   // ---- tools/list ----------------------------------------------------------------------
@@ -623,18 +700,18 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
   void list_tools(const Json& id, const Json& params) {
     if (options.mode == ToolMode::hierarchical) {
-      auto result = page(meta_definitions, params);
+      auto result = page(meta->definitions, params);
       if (!result) {
         send_error(id, jsonrpc::invalid_params, "Invalid params: unknown or expired cursor");
         return;
       }
-      send(jsonrpc::make_result(id, *result));
+      send_response(jsonrpc::make_result(id, *result));
       return;
     }
     // Flat mode loads every category: run it in its own coroutine.
     spawn(
         id,
-        [](std::shared_ptr<Impl> self, Json p) -> asio::awaitable<Outcome> {
+        [](std::shared_ptr<Impl> self, std::shared_ptr<Request>, Json p) -> asio::awaitable<Outcome> {
           Json tools = co_await self->flat_tools();
           auto result = self->page(tools, p);
           if (!result)
@@ -662,7 +739,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
               fmt::format("\n(deprecated{}{})", spec.deprecation_message.empty() ? "" : ": ",
                           spec.deprecation_message);
         }
-        Json def = {{"name", fmt::format("{}.{}", name, tool_name)},
+        Json def = {{"name", is_unprefixed(name) ? tool_name : fmt::format("{}.{}", name, tool_name)},
                     {"description", std::move(description)},
                     {"inputSchema", spec.input_schema}};
         if (spec.output_schema) def["outputSchema"] = *spec.output_schema;
@@ -690,13 +767,14 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     if (inline_slot != nullptr && (in_flight.empty() || !in_flight.contains(id.dump())) &&
         can_run_inline(name->get_ref<const std::string&>(),
                        args == params.end() ? nullptr : &*args)) {
-      inline_slot->emplace(InlineCall{id, std::move(params)});
+      inline_slot->emplace(InlineCall{id, std::move(params), current_reply_shared()});
       return;
     }
     spawn(
         id,
-        [](std::shared_ptr<Impl> self, Json p) -> asio::awaitable<Outcome> {
-          co_return co_await self->call_tool(std::move(p));
+        [](std::shared_ptr<Impl> self, std::shared_ptr<Request> request,
+           Json p) -> asio::awaitable<Outcome> {
+          co_return co_await self->call_tool(std::move(p), std::move(request));
         },
         std::move(params));
   }
@@ -714,6 +792,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   [[nodiscard]] bool can_run_inline(const std::string& name, const Json* args) const {
     if (closing) return false;
     if (options.mode == ToolMode::flat) {
+      for (const auto& category : options.unprefixed_categories) {
+        if (is_loaded_sync_tool(category, name)) return true;
+      }
       for (std::size_t dot = name.find('.'); dot != std::string::npos;
            dot = name.find('.', dot + 1)) {
         if (is_loaded_sync_tool(std::string_view(name.data(), dot),
@@ -736,15 +817,17 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
   /// handle_message() for a coroutine caller on the strand: a call that cannot wait runs
   /// inline, in the caller's coroutine (no co_spawn, no hop).
-  asio::awaitable<void> serve_message(std::string_view text) {
+  asio::awaitable<void> serve_message(std::string_view text,
+                                      const std::shared_ptr<MessageSink>& reply) {
     std::optional<InlineCall> call;
     inline_slot = &call;
-    handle_message(text);
+    handle_message(text, reply);
     inline_slot = nullptr;
     if (!call) co_return;
+    auto request = make_request(call->id, std::move(call->reply));
     Outcome outcome;
     try {
-      outcome = co_await call_tool(std::move(call->params));
+      outcome = co_await call_tool(std::move(call->params), request);
     } catch (const std::exception& e) {
       outcome.error =
           ProtocolError{jsonrpc::internal_error, "Internal error", Json{{"detail", e.what()}}};
@@ -752,14 +835,29 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     if (!strand.running_in_this_thread()) {
       co_await asio::dispatch(strand, asio::use_awaitable);
     }
-    respond(call->id, outcome);
+    respond(*request, outcome);
   }
 
-  void respond(const Json& id, const Outcome& outcome) {
+  /// The shared owner of the current reply sink (the session's sink when none was given).
+  std::shared_ptr<MessageSink> current_reply_shared() const {
+    return current_reply_owner != nullptr && *current_reply_owner ? *current_reply_owner : sink;
+  }
+
+  std::shared_ptr<Request> make_request(const Json& id, std::shared_ptr<MessageSink> reply) {
+    auto request = std::make_shared<Request>();
+    request->id = id;
+    request->reply = std::move(reply);
+    request->server = weak_from_this();
+    return request;
+  }
+
+  void respond(Request& request, const Outcome& outcome) {
+    request.answered.store(true, std::memory_order_release);
     if (outcome.error) {
-      send_error(id, outcome.error->code, outcome.error->message, outcome.error->data);
+      request.reply->send_response(jsonrpc::make_error(
+          request.id, outcome.error->code, outcome.error->message, outcome.error->data));
     } else {
-      send(jsonrpc::make_result_text(id, outcome.result));
+      request.reply->send_response(jsonrpc::make_result_text(request.id, outcome.result));
     }
   }
 
@@ -767,8 +865,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   /// outcome (no answer when the client cancelled the request).
   template <class Body>
   void spawn(const Json& id, Body body, Json params) {
-    auto request = std::make_shared<Request>();
-    request->id = id;
+    auto request = make_request(id, current_reply_shared());
     request->key = id.dump();
     auto [it, inserted] = in_flight.try_emplace(request->key, request);
     if (!inserted) {
@@ -786,7 +883,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
           Outcome outcome;
           if (!request->cancelled_by_client) {
             try {
-              outcome = co_await body(self, std::move(params));
+              outcome = co_await body(self, request, std::move(params));
             } catch (const std::exception& e) {
               outcome.error = ProtocolError{jsonrpc::internal_error, "Internal error",
                                             Json{{"detail", e.what()}}};
@@ -808,8 +905,11 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   void finish(Request& request, Outcome outcome) {
     if (request.cancelled_by_client) {
       local_log(LogLevel::debug, fmt::format("request {} cancelled: no response", request.key));
+      request.answered.store(true, std::memory_order_release);
+      // The transport may hold a stream open for this request: tell it no answer comes.
+      request.reply->send_abandoned();
     } else {
-      respond(request.id, outcome);
+      respond(request, outcome);
     }
     retire(request);
   }
@@ -825,7 +925,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     }
     local_log(LogLevel::error, fmt::format("request {} failed: {}", request.key, what));
     if (in_flight.contains(request.key)) {
-      send_error(request.id, jsonrpc::internal_error, "Internal error", Json{{"detail", what}});
+      request.answered.store(true, std::memory_order_release);
+      request.reply->send_response(
+          jsonrpc::make_error(request.id, jsonrpc::internal_error, "Internal error",
+                              Json{{"detail", what}}));
       retire(request);
     }
   }
@@ -835,9 +938,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     if (closing && in_flight.empty()) drain_timer.cancel();
   }
 
-  void progress(const Json& token, double done, double total, std::string message) {
+  static void progress(MessageSink& target, const Json& token, double done, double total,
+                       std::string message) {
     if (token.is_null()) return;
-    send(jsonrpc::make_notification("notifications/progress", {{"progressToken", token},
+    target.send(jsonrpc::make_notification("notifications/progress", {{"progressToken", token},
                                                                {"progress", done},
                                                                {"total", total},
                                                                {"message", std::move(message)}}));
@@ -846,9 +950,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   std::optional<ProtocolError> check_arguments(std::string_view tool, const Json& args) const {
     if (tool == meta_dispatch && detail::plainly_valid_dispatch_arguments(args))
       return std::nullopt;
-    for (const auto& meta : meta_tools) {
-      if (meta.name != tool) continue;
-      auto violations = meta.schema.validate(args);
+    for (const auto& meta_tool : meta->tools) {
+      if (meta_tool.name != tool) continue;
+      auto violations = meta_tool.schema.validate(args);
       if (violations.empty()) return std::nullopt;
       std::string first =
           violations.front().pointer.empty()
@@ -868,7 +972,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                                 meta_dispatch, meta_dispatch_parallel}}}};
   }
 
-  asio::awaitable<Outcome> call_tool(Json params) {
+  asio::awaitable<Outcome> call_tool(Json params, std::shared_ptr<Request> request) {
     std::string name = params["name"].get<std::string>();
     Json args = Json::object();
     if (auto a = params.find("arguments"); a != params.end() && a->is_object())
@@ -880,7 +984,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         token = *t;
       }
     }
-    if (options.mode == ToolMode::flat) co_return co_await call_flat(name, std::move(args));
+    request->progress_token = token;
+    const RequestContext context(request);
+    if (options.mode == ToolMode::flat)
+      co_return co_await call_flat(name, std::move(args), context, *request);
 
     if (auto error = check_arguments(name, args)) {
       if (options.argument_errors_as_tool_results && error->data.contains("errors")) {
@@ -897,15 +1004,16 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       if (auto t = args.find("timeout_ms"); t != args.end())
         call.timeout = std::chrono::milliseconds(t->get<std::int64_t>());
       call.timeout = shortest(call.timeout, options.call_timeout);
+      call.context = context;
       Json inner = Json::object();
       if (auto p = args.find("params"); p != args.end()) inner = std::move(*p);
       DispatchResult result =
           co_await manager.dispatch(args["category"].get<std::string>(),
                                     args["tool"].get<std::string>(), std::move(inner), call);
-      note_failure(result);
+      note_failure(result, *request);
       co_return Outcome{structured_result_text(result.to_json_text(), !result.ok()), std::nullopt};
     } else if (name == meta_dispatch_parallel) {
-      out = co_await dispatch_parallel(std::move(args), token);
+      out = co_await dispatch_parallel(std::move(args), token, context, *request);
     } else if (name == meta_list_categories) {
       out = co_await manager.list_categories(args.value("include_count", false));
     } else if (name == meta_list_tools) {
@@ -918,7 +1026,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     co_return Outcome{structured_result(out, is_error), std::nullopt};
   }
 
-  asio::awaitable<Json> dispatch_parallel(Json args, const Json& token) {
+  asio::awaitable<Json> dispatch_parallel(Json args, const Json& token,
+                                          const RequestContext& context, Request& request) {
     std::vector<ToolCall> calls;
     auto& items = args["calls"];
     calls.reserve(items.size());
@@ -930,6 +1039,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       calls.push_back(std::move(call));
     }
     ParallelOptions parallel;
+    parallel.context = context;
     if (auto m = args.find("max_concurrent"); m != args.end())
       parallel.max_concurrent = m->get<std::size_t>();
     parallel.return_exceptions = args.value("return_exceptions", true);
@@ -943,12 +1053,13 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     // response would reach it after the request is closed, as an "unknown token" error.)
     if (!token.is_null()) {
       const std::size_t total = calls.size();
-      progress(token, 0, static_cast<double>(total), fmt::format("0 of {} calls done", total));
+      progress(*request.reply, token, 0, static_cast<double>(total),
+               fmt::format("0 of {} calls done", total));
       struct Counter {
         std::mutex mutex;  // orders the notifications of calls ending on different threads
         std::size_t done = 0;
       };
-      set_on_result(parallel, [counter = std::make_shared<Counter>(), total, token, sink = sink](
+      set_on_result(parallel, [counter = std::make_shared<Counter>(), total, token, sink = request.reply](
                                   std::size_t, const DispatchResult&) {
         std::lock_guard lock(counter->mutex);
         const std::size_t done = ++counter->done;
@@ -963,24 +1074,22 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       });
     }
     BatchResult batch = co_await manager.dispatch_parallel(std::move(calls), parallel);
-    for (const auto& r : batch) note_failure(r);
+    for (const auto& r : batch) note_failure(r, request);
     co_return batch.to_json();
   }
 
-  asio::awaitable<Outcome> call_flat(const std::string& name, Json args) {
-    // "category.tool": categories and tools may themselves hold dots, so try each split.
-    for (std::size_t dot = name.find('.'); dot != std::string::npos;
-         dot = name.find('.', dot + 1)) {
-      const std::string_view category(name.data(), dot);
+  asio::awaitable<Outcome> call_flat(const std::string& name, Json args,
+                                     const RequestContext& context, Request& request) {
+    for (const auto& [category, tool] : flat_splits(name)) {
       if (!manager.has_category(category)) continue;
-      const std::string_view tool(name.data() + dot + 1, name.size() - dot - 1);
       auto loaded = manager.loaded_category(category);
       if (loaded && loaded->find_tool(tool) == nullptr) continue;  // maybe a longer category name
       CallOptions call;
       call.timeout = options.call_timeout;
+      call.context = context;
       DispatchResult result = co_await manager.dispatch(std::string(category), std::string(tool),
                                                         std::move(args), call);
-      note_failure(result);
+      note_failure(result, request);
       if (!result.ok() && (result.code() == ErrorCode::tool_not_found)) {
         co_return Outcome{{},
                           ProtocolError{jsonrpc::invalid_params,
@@ -1001,13 +1110,33 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                                     Json{{"tool", name}}}};
   }
 
+  /// The (category, tool) pairs a flat tool name may mean, in the order tried: the bare
+  /// name in each unprefixed category, then "category.tool" split at each dot
+  /// (categories and tools may themselves hold dots).
+  [[nodiscard]] std::vector<std::pair<std::string_view, std::string_view>> flat_splits(
+      std::string_view name) const {
+    std::vector<std::pair<std::string_view, std::string_view>> splits;
+    for (const auto& category : options.unprefixed_categories) splits.emplace_back(category, name);
+    for (std::size_t dot = name.find('.'); dot != std::string_view::npos;
+         dot = name.find('.', dot + 1)) {
+      splits.emplace_back(name.substr(0, dot), name.substr(dot + 1));
+    }
+    return splits;
+  }
+
+  [[nodiscard]] bool is_unprefixed(std::string_view category) const {
+    return std::find(options.unprefixed_categories.begin(), options.unprefixed_categories.end(),
+                     category) != options.unprefixed_categories.end();
+  }
+
   /// Tells the client's log about failures worth seeing (an open breaker, a tool error).
-  void note_failure(const DispatchResult& result) {
+  void note_failure(const DispatchResult& result, Request& request) {
     if (result.ok()) return;
     const auto code = result.code();
     if (code == ErrorCode::circuit_open || code == ErrorCode::tool_error ||
         code == ErrorCode::load_failed || code == ErrorCode::timeout) {
-      log(code == ErrorCode::circuit_open ? LogLevel::warning : LogLevel::notice, "mcp-htm",
+      log_to(*request.reply, code == ErrorCode::circuit_open ? LogLevel::warning : LogLevel::notice,
+             "mcp-htm",
           Json{{"category", result.category},
                {"tool", result.tool},
                {"error_code", to_string(code)},
@@ -1055,20 +1184,31 @@ Server::Server(HierarchicalToolManager& manager, std::shared_ptr<MessageSink> si
           executor ? std::move(*executor) : asio::make_strand(manager.get_executor()))) {
   if (!impl_->sink) throw std::invalid_argument("mcp::Server needs a MessageSink");
   std::weak_ptr<Impl> weak = impl_;
-  manager.on_categories_changed([weak] {
+  categories_subscription_ = manager.on_categories_changed([weak] {
     if (auto impl = weak.lock()) impl->categories_changed();
   });
 }
 
-Server::~Server() = default;
+// One Server per HTTP session: a destroyed one must not leave a subscriber behind.
+Server::~Server() { impl_->manager.remove_categories_changed(categories_subscription_); }
 
 const Server::executor_type& Server::get_executor() const noexcept { return impl_->strand; }
 
-void Server::handle_message(std::string_view text) { impl_->handle_message(text); }
+void Server::handle_message(std::string_view text) { impl_->handle_message(text, nullptr); }
+
+void Server::handle_message(std::string_view text, const std::shared_ptr<MessageSink>& reply) {
+  impl_->handle_message(text, reply);
+}
 
 asio::awaitable<void> Server::serve_message(std::string_view text) {
   auto impl = impl_;  // keep alive across the suspension
-  co_await impl->serve_message(text);
+  co_await impl->serve_message(text, nullptr);
+}
+
+asio::awaitable<void> Server::serve_message(std::string_view text,
+                                            std::shared_ptr<MessageSink> reply) {
+  auto impl = impl_;  // keep alive across the suspension
+  co_await impl->serve_message(text, reply);
 }
 
 void Server::reject(int code, std::string_view message, const Json& data) {

@@ -54,6 +54,24 @@ Tool::Tool(ToolSpec spec, AsyncToolHandler handler)
   if (!async_handler_) throw std::invalid_argument("tool '" + spec_.name + "': empty handler");
 }
 
+// The plain handlers of a contextual tool call it without a client (an empty context),
+// so code that reads sync_handler() / async_handler() keeps working.
+Tool::Tool(ToolSpec spec, ContextualSyncToolHandler handler)
+    : spec_((detail::check_identifier("tool", spec.name), std::move(spec))),
+      input_schema_(compile_input_schema(spec_)),
+      contextual_sync_(std::move(handler)) {
+  if (!contextual_sync_) throw std::invalid_argument("tool '" + spec_.name + "': empty handler");
+  sync_handler_ = [h = contextual_sync_](Json args) { return h(std::move(args), RequestContext{}); };
+}
+
+Tool::Tool(ToolSpec spec, ContextualAsyncToolHandler handler)
+    : spec_((detail::check_identifier("tool", spec.name), std::move(spec))),
+      input_schema_(compile_input_schema(spec_)),
+      contextual_async_(std::move(handler)) {
+  if (!contextual_async_) throw std::invalid_argument("tool '" + spec_.name + "': empty handler");
+  async_handler_ = [h = contextual_async_](Json args) { return h(std::move(args), RequestContext{}); };
+}
+
 ToolCategory::ToolCategory(std::string name, std::string description)
     : name_(std::move(name)), description_(std::move(description)) {
   detail::check_identifier("category", name_);

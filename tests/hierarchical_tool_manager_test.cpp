@@ -225,7 +225,7 @@ TEST_CASE("A timeout cancels the tool's coroutine, which observes the cancellati
   // A per-call timeout shorter than the tool's wins.
   observed_cancel = false;
   auto per_call = run_awaitable(io, manager.dispatch("slow", "forever", Json::object(),
-                                                     {.timeout = std::chrono::milliseconds(5)}));
+                                                     mcp::CallOptions{}.with_timeout(std::chrono::milliseconds(5))));
   REQUIRE_FALSE(per_call.ok());
   CHECK(per_call.code() == ErrorCode::timeout);
   CHECK(per_call.error().details["timeout_ms"] == 5);

@@ -6,12 +6,14 @@
 
 #include <mcp/dispatch_result.hpp>
 #include <mcp/json.hpp>
+#include <mcp/request_context.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mcp {
@@ -23,14 +25,22 @@ struct ToolCall {
   Json params = Json::object();
 };
 
-/// Options of a single dispatch.
+/// Options of a single dispatch. Set them with the chainable setters
+/// (`CallOptions{}.with_timeout(5s)`): designated initializers that leave a member out
+/// warn under GCC 12's -Wextra, and members are added over time.
 struct CallOptions {
   /// Deadline of this call (coroutine tools only; the shortest of this, the tool's and
   /// the manager's default applies). Expiry cancels the tool and gives ErrorCode::timeout.
   std::optional<std::chrono::milliseconds> timeout;
+  /// The client request the call serves (progress and log messages of the tool go to it).
+  RequestContext context;
 
   CallOptions& with_timeout(std::chrono::milliseconds limit) {
     timeout = limit;
+    return *this;
+  }
+  CallOptions& with_context(RequestContext request) {
+    context = std::move(request);
     return *this;
   }
 };
@@ -57,6 +67,8 @@ struct ParallelOptions {
   std::optional<std::chrono::milliseconds> deadline;
   /// Optional: told about each result as it completes.
   ResultCallback on_result;
+  /// The client request the batch serves: each tool that takes a RequestContext gets it.
+  RequestContext context;
 
   ParallelOptions& with_max_concurrent(std::size_t limit) {
     max_concurrent = limit;
@@ -68,6 +80,10 @@ struct ParallelOptions {
   }
   ParallelOptions& with_deadline(std::chrono::milliseconds limit) {
     deadline = limit;
+    return *this;
+  }
+  ParallelOptions& with_context(RequestContext request) {
+    context = std::move(request);
     return *this;
   }
   ParallelOptions& with_on_result(ResultCallback callback) {

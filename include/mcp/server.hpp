@@ -6,6 +6,8 @@
 
 #include <mcp/hierarchical_tool_manager.hpp>
 #include <mcp/json.hpp>
+#include <mcp/log_level.hpp>
+#include <mcp/request_context.hpp>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
@@ -20,29 +22,29 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mcp {
 
 /// Where a Server sends its outgoing JSON-RPC messages (responses and notifications).
 /**
  * The transport implements it: the stdio transport queues each message and writes it
- * whole, one per line; an HTTP transport would route it to the right stream.
- * send() may be called from any thread and must not block.
+ * whole, one per line. The Streamable HTTP transport gives the Server one sink for the
+ * session (its GET stream) and one per POSTed message (that request's response, and the
+ * progress and log notifications of that request before it).
+ * Every member may be called from any thread and must not block.
  */
 class MessageSink {
  public:
   virtual ~MessageSink() = default;
   /// Sends one complete JSON-RPC message: a single JSON text without a trailing newline.
   virtual void send(std::string message) = 0;
+  /// Sends a response (a result, or an error). On a request's own sink it is the last
+  /// message; by default it is sent like any other.
+  virtual void send_response(std::string message) { send(std::move(message)); }
+  /// The request of this sink ends without a response (the client cancelled it).
+  virtual void send_abandoned() {}
 };
-
-/// MCP log levels (RFC 5424 severities), lowest first.
-enum class LogLevel : std::uint8_t { debug, info, notice, warning, error, critical, alert, emergency };
-
-/// "debug", "info", ..., "emergency".
-[[nodiscard]] std::string_view to_string(LogLevel level) noexcept;
-/// The level of that name, or nothing.
-[[nodiscard]] std::optional<LogLevel> parse_log_level(std::string_view name) noexcept;
 
 /// How the manager's tools are shown to the client.
 enum class ToolMode : std::uint8_t {
@@ -73,6 +75,9 @@ struct ServerOptions {
   /// inputSchema are JSON-RPC error -32602. True: they are `isError` tool results,
   /// as SEP-1303 (protocol revision 2025-11-25) recommends so a model can self-correct.
   bool argument_errors_as_tool_results = false;
+  /// Flat mode: the tools of these categories are named by their bare tool name rather
+  /// than `category.tool` (e.g. fixtures whose names a client expects verbatim).
+  std::vector<std::string> unprefixed_categories;
 };
 
 /// The MCP protocol layer (revisions 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05).
@@ -118,6 +123,9 @@ class Server {
   /// Handles one incoming message text (one JSON-RPC request, notification or response).
   /// Answers bad input with the matching JSON-RPC error. Never throws.
   void handle_message(std::string_view text);
+  /// The same, with the responses to this message (and the progress and log messages of
+  /// the request it holds) sent to `reply` instead of the server's sink.
+  void handle_message(std::string_view text, const std::shared_ptr<MessageSink>& reply);
 
   /// handle_message() for a caller that is a coroutine on get_executor(), such as a
   /// transport's reader: a `tools/call` of a synchronous tool of a loaded category (which
@@ -125,6 +133,9 @@ class Server {
   /// and is answered before it returns; everything else is as handle_message().
   /// `text` must stay valid until the returned awaitable completes.
   [[nodiscard]] asio::awaitable<void> serve_message(std::string_view text);
+  /// serve_message() with the replies to this message sent to `reply` (see handle_message).
+  [[nodiscard]] asio::awaitable<void> serve_message(std::string_view text,
+                                                    std::shared_ptr<MessageSink> reply);
 
   /// Answers input the transport could not turn into a message (e.g. an over-long line)
   /// with an error response whose id is null.
@@ -149,6 +160,7 @@ class Server {
  private:
   struct Impl;
   std::shared_ptr<Impl> impl_;
+  std::size_t categories_subscription_ = 0;
 };
 
 }  // namespace mcp

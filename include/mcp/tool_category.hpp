@@ -6,6 +6,7 @@
 
 #include <mcp/json.hpp>
 #include <mcp/json_schema.hpp>
+#include <mcp/request_context.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -28,6 +29,11 @@ namespace mcp {
 using SyncToolHandler = std::function<Json(Json args)>;
 /// A handler for work that waits on I/O or timers; cancelled through Asio cancellation.
 using AsyncToolHandler = std::function<asio::awaitable<Json>(Json args)>;
+/// A synchronous tool that reports progress or logs through its request (RequestContext).
+using ContextualSyncToolHandler = std::function<Json(Json args, const RequestContext& context)>;
+/// A coroutine tool that reports progress or logs through its request (RequestContext).
+using ContextualAsyncToolHandler =
+    std::function<asio::awaitable<Json>(Json args, RequestContext context)>;
 
 /// The description of one tool, as a client sees it.
 /**
@@ -93,6 +99,8 @@ class Tool {
  public:
   Tool(ToolSpec spec, SyncToolHandler handler);
   Tool(ToolSpec spec, AsyncToolHandler handler);
+  Tool(ToolSpec spec, ContextualSyncToolHandler handler);
+  Tool(ToolSpec spec, ContextualAsyncToolHandler handler);
 
   [[nodiscard]] const ToolSpec& spec() const noexcept { return spec_; }
   [[nodiscard]] const std::string& name() const noexcept { return spec_.name; }
@@ -102,11 +110,24 @@ class Tool {
   [[nodiscard]] const SyncToolHandler& sync_handler() const noexcept { return sync_handler_; }
   [[nodiscard]] const AsyncToolHandler& async_handler() const noexcept { return async_handler_; }
 
+  /// Runs a synchronous tool for a request (`context` reaches contextual handlers).
+  [[nodiscard]] Json call_sync(Json args, const RequestContext& context) const {
+    return contextual_sync_ ? contextual_sync_(std::move(args), context)
+                            : sync_handler_(std::move(args));
+  }
+  /// Starts a coroutine tool for a request (`context` reaches contextual handlers).
+  [[nodiscard]] asio::awaitable<Json> call_async(Json args, const RequestContext& context) const {
+    return contextual_async_ ? contextual_async_(std::move(args), context)
+                             : async_handler_(std::move(args));
+  }
+
  private:
   ToolSpec spec_;
   JsonSchema input_schema_;
   SyncToolHandler sync_handler_;
   AsyncToolHandler async_handler_;
+  ContextualSyncToolHandler contextual_sync_;  // set for tools that take a RequestContext
+  ContextualAsyncToolHandler contextual_async_;
 };
 
 /// A tool's name and the first line of its description (at most 100 characters).
@@ -168,27 +189,45 @@ class ToolCategory {
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
   [[nodiscard]] const std::string& description() const noexcept { return description_; }
 
-  /// Adds a tool. `handler` is callable with a Json and returns either something
+  /// Adds a tool. `handler` is callable with a Json (or with a Json and a
+  /// RequestContext, to report progress and log to the calling client) and returns either something
   /// convertible to Json (a synchronous tool) or `asio::awaitable<Json>` (a coroutine
   /// tool). Throws std::invalid_argument for a bad or duplicate name and SchemaError
   /// for an invalid input schema.
   template <class F>
   const Tool& add_tool(ToolSpec spec, F&& handler) {
-    using R = std::invoke_result_t<F&, Json>;
-    if constexpr (detail::is_json_awaitable<R>::value) {
-      return add(
-          std::make_unique<Tool>(std::move(spec), AsyncToolHandler(std::forward<F>(handler))));
-    } else {
-      static_assert(std::is_constructible_v<Json, R>,
-                    "a tool handler returns a Json-convertible value or asio::awaitable<Json>");
-      if constexpr (std::is_same_v<R, Json>) {
-        return add(
-            std::make_unique<Tool>(std::move(spec), SyncToolHandler(std::forward<F>(handler))));
+    if constexpr (std::is_invocable_v<F&, Json, const RequestContext&>) {
+      using R = std::invoke_result_t<F&, Json, const RequestContext&>;
+      if constexpr (detail::is_json_awaitable<R>::value) {
+        return add(std::make_unique<Tool>(std::move(spec),
+                                          ContextualAsyncToolHandler(std::forward<F>(handler))));
       } else {
+        static_assert(std::is_constructible_v<Json, R>,
+                      "a tool handler returns a Json-convertible value or asio::awaitable<Json>");
         return add(std::make_unique<Tool>(
-            std::move(spec), SyncToolHandler([h = std::forward<F>(handler)](Json args) mutable {
-              return Json(h(std::move(args)));
-            })));
+            std::move(spec), ContextualSyncToolHandler(
+                                 [h = std::forward<F>(handler)](
+                                     Json args, const RequestContext& context) mutable {
+                                   return Json(h(std::move(args), context));
+                                 })));
+      }
+    } else {
+      using R = std::invoke_result_t<F&, Json>;
+      if constexpr (detail::is_json_awaitable<R>::value) {
+        return add(
+            std::make_unique<Tool>(std::move(spec), AsyncToolHandler(std::forward<F>(handler))));
+      } else {
+        static_assert(std::is_constructible_v<Json, R>,
+                      "a tool handler returns a Json-convertible value or asio::awaitable<Json>");
+        if constexpr (std::is_same_v<R, Json>) {
+          return add(
+              std::make_unique<Tool>(std::move(spec), SyncToolHandler(std::forward<F>(handler))));
+        } else {
+          return add(std::make_unique<Tool>(
+              std::move(spec), SyncToolHandler([h = std::forward<F>(handler)](Json args) mutable {
+                return Json(h(std::move(args)));
+              })));
+        }
       }
     }
   }
