@@ -1,4 +1,5 @@
-// examples/mcp_htm_server.cpp -- mcp-htm-server: the demo categories served over stdio.
+// examples/mcp_htm_server.cpp -- mcp-htm-server: the demo categories served over stdio or
+// Streamable HTTP.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
 #include "demo_categories.hpp"
@@ -6,6 +7,11 @@
 #include <mcp/hierarchical_tool_manager.hpp>
 #include <mcp/server.hpp>
 #include <mcp/stdio_transport.hpp>
+#if MCP_HTM_HAS_HTTP
+#include "conformance_category.hpp"
+
+#include <mcp/http_transport.hpp>
+#endif
 
 #include <CLI/CLI.hpp>
 #include <asio/co_spawn.hpp>
@@ -29,6 +35,27 @@ void log_to_stderr(mcp::LogLevel level, std::string_view text) {
   const std::string line = fmt::format("mcp-htm-server [{}] {}\n", mcp::to_string(level), text);
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
+
+#if MCP_HTM_HAS_HTTP
+/// "[ADDR:]PORT" ("8080", "0.0.0.0:8080", "[::1]:8080") into the options.
+bool parse_endpoint(const std::string& text, mcp::HttpTransportOptions& http) {
+  std::string address = http.address;
+  std::string port = text;
+  if (const auto colon = text.rfind(':'); colon != std::string::npos) {
+    address = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    if (address.size() >= 2 && address.front() == '[' && address.back() == ']')
+      address = address.substr(1, address.size() - 2);
+  }
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535) {
+    return false;
+  }
+  http.address = address;
+  http.port = static_cast<std::uint16_t>(std::stoul(port));
+  return true;
+}
+#endif
 
 }  // namespace
 
@@ -85,7 +112,61 @@ int main(int argc, char** argv) {
                  "How long an open breaker rejects calls before a probe")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{3'600'000}))
       ->capture_default_str();
+#if MCP_HTM_HAS_HTTP
+  std::string http_endpoint;
+  mcp::HttpTransportOptions http;
+  bool conformance = false;
+  std::int64_t session_idle_timeout_ms = 30 * 60 * 1000;
+  std::int64_t header_timeout_ms = 10'000;
+  std::int64_t drain_delay_ms = 0;
+  app.add_option("--http", http_endpoint,
+                 "Serve MCP Streamable HTTP on [ADDR:]PORT (ADDR default 127.0.0.1; PORT 0 picks "
+                 "a free port) at /mcp, instead of stdio");
+  app.add_flag("--stateless", http.stateless,
+               "HTTP without sessions: any process can serve any POST (round-robin balancing); "
+               "GET is 405");
+  app.add_option("--allowed-origin", http.allowed_origins,
+                 "An Origin accepted besides the loopback ones (repeatable)");
+  app.add_option("--allowed-host", http.allowed_hosts,
+                 "A Host accepted besides the loopback names (repeatable; needed to be reached "
+                 "by a name when bound to a public address)");
+  app.add_option("--node-id", http.node_id,
+                 "Prefix of session ids (<id>-...), for routing sessions at a proxy")
+      ->check([](const std::string& id) {
+        return id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+                       std::string::npos
+                   ? std::string()
+                   : std::string("--node-id may hold letters, digits and '_' only");
+      });
+  app.add_option("--max-sessions", http.max_sessions, "Most HTTP sessions open at once")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
+      ->capture_default_str();
+  app.add_option("--session-idle-timeout-ms", session_idle_timeout_ms,
+                 "An HTTP session unused for this long ends")
+      ->check(CLI::Range(std::int64_t{100}, std::int64_t{7 * 86'400'000LL}))
+      ->capture_default_str();
+  app.add_option("--header-timeout-ms", header_timeout_ms,
+                 "A request whose headers take longer to arrive is answered 408 and closed")
+      ->check(CLI::Range(std::int64_t{10}, std::int64_t{3'600'000}))
+      ->capture_default_str();
+  app.add_option("--drain-delay-ms", drain_delay_ms,
+                 "On SIGTERM, /readyz answers 503 this long before the listener closes (let a "
+                 "balancer's health check notice)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{600'000}))
+      ->capture_default_str();
+  app.add_flag("--conformance", conformance,
+               "Also serve the MCP conformance suite's fixture tools under their bare names "
+               "(flat mode)");
+#endif
   CLI11_PARSE(app, argc, argv);
+#if MCP_HTM_HAS_HTTP
+  if (!http_endpoint.empty() && !parse_endpoint(http_endpoint, http)) {
+    std::fprintf(stderr, "mcp-htm-server: --http: expected [ADDR:]PORT, got '%s'\n",
+                 http_endpoint.c_str());
+    return 2;
+  }
+  if (conformance) flat = true;
+#endif
 
   // A client that goes away must give EPIPE on write, not kill us.
   std::signal(SIGPIPE, SIG_IGN);
@@ -104,6 +185,9 @@ int main(int argc, char** argv) {
   }
   mcp::HierarchicalToolManager manager(io.get_executor(), manager_options);
   demo::register_all(manager);
+#if MCP_HTM_HAS_HTTP
+  if (conformance) manager.register_category(demo::make_conformance_category());
+#endif
 
   mcp::ServerOptions server_options;
   server_options.name = "mcp-htm-server";
@@ -118,6 +202,69 @@ int main(int argc, char** argv) {
   server_options.client_log_level = level;
   server_options.local_log = local_log;
   if (call_timeout_ms > 0) server_options.call_timeout = std::chrono::milliseconds(call_timeout_ms);
+#if MCP_HTM_HAS_HTTP
+  if (conformance) server_options.unprefixed_categories = {"conformance"};
+  if (!http_endpoint.empty()) {
+    http.max_body_bytes = max_line_bytes;
+    http.session_idle_timeout = std::chrono::milliseconds(session_idle_timeout_ms);
+    http.header_timeout = std::chrono::milliseconds(header_timeout_ms);
+    http.drain_delay = std::chrono::milliseconds(drain_delay_ms);
+    http.shutdown_timeout = std::chrono::milliseconds(shutdown_timeout_ms);
+    http.local_log = local_log;
+    const std::string shown_address =
+        http.address.find(':') != std::string::npos ? "[" + http.address + "]" : http.address;
+    http.on_listening = [&](std::uint16_t port) {
+      // Always printed: scripts and tests read the port from it.
+      log_to_stderr(mcp::LogLevel::notice,
+                    fmt::format("listening on http://{}:{}{} ({} mode, {})", shown_address, port,
+                                http.path, flat ? "flat" : "hierarchical",
+                                http.stateless ? "stateless" : "sessions"));
+    };
+    auto transport = std::make_shared<mcp::HttpTransport>(manager, server_options, http);
+    try {
+      transport->listen();
+    } catch (const std::exception& e) {
+      log_to_stderr(mcp::LogLevel::critical,
+                    fmt::format("cannot listen on {}:{}: {}", http.address, http.port, e.what()));
+      return 1;
+    }
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](std::error_code ec, int signal) {
+      if (ec) return;
+      local_log(mcp::LogLevel::notice,
+                fmt::format("signal {}: draining (readyz 503), then exiting", signal));
+      transport->stop();
+    });
+    int exit_code = 0;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          co_await transport->run();
+          auto report = co_await manager.graceful_shutdown(std::chrono::milliseconds(1000));
+          if (!report.completed) {
+            local_log(mcp::LogLevel::warning,
+                      fmt::format("{} call(s) still running at exit", report.still_running));
+          }
+        },
+        [&](std::exception_ptr error) {
+          if (error) {
+            try {
+              std::rethrow_exception(error);
+            } catch (const std::exception& e) {
+              local_log(mcp::LogLevel::critical, fmt::format("server failed: {}", e.what()));
+            }
+            exit_code = 1;
+          }
+          asio::post(io, [&] { signals.cancel(); });
+        });
+    std::vector<std::thread> pool;
+    for (std::size_t i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
+    io.run();
+    for (auto& t : pool) t.join();
+    local_log(mcp::LogLevel::info, "bye");
+    return exit_code;
+  }
+#endif
 
   mcp::StdioOptions stdio_options;
   stdio_options.max_line_bytes = max_line_bytes;

@@ -480,6 +480,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void handle_message_unguarded(std::string_view raw) {
+    last_kind = MessageKind::invalid;
     const std::string_view text = trim(raw);
     if (text.empty()) return;  // blank lines are tolerated
     if (auto scan = jsonrpc::scan_message(text, options.max_json_depth);
@@ -543,6 +544,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     if (method_it == message.end()) {
       if (has_id && (message.contains("result") || message.contains("error"))) {
         // A response: this server sends no requests, so there is nothing to match it to.
+        last_kind = MessageKind::response;
         local_log(LogLevel::debug, fmt::format("ignoring a response with id {}", id.dump()));
         return;
       }
@@ -577,6 +579,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
   /// A valid message, by either parse path: a notification or a request.
   void route(bool has_id, const Json& id, const std::string& method, Json params) {
+    last_kind = has_id ? MessageKind::request : MessageKind::notification;
     if (has_id) {
       handle_request(id, method, std::move(params));
     } else {
@@ -817,13 +820,14 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
   /// handle_message() for a coroutine caller on the strand: a call that cannot wait runs
   /// inline, in the caller's coroutine (no co_spawn, no hop).
-  asio::awaitable<void> serve_message(std::string_view text,
-                                      const std::shared_ptr<MessageSink>& reply) {
+  asio::awaitable<MessageKind> serve_message(std::string_view text,
+                                             const std::shared_ptr<MessageSink>& reply) {
     std::optional<InlineCall> call;
     inline_slot = &call;
     handle_message(text, reply);
     inline_slot = nullptr;
-    if (!call) co_return;
+    const MessageKind kind = last_kind;
+    if (!call) co_return kind;
     auto request = make_request(call->id, std::move(call->reply));
     Outcome outcome;
     try {
@@ -836,7 +840,11 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       co_await asio::dispatch(strand, asio::use_awaitable);
     }
     respond(*request, outcome);
+    co_return kind;
   }
+
+  /// What the last message handle_message() saw was.
+  MessageKind last_kind = MessageKind::invalid;
 
   /// The shared owner of the current reply sink (the session's sink when none was given).
   std::shared_ptr<MessageSink> current_reply_shared() const {
@@ -1205,10 +1213,10 @@ asio::awaitable<void> Server::serve_message(std::string_view text) {
   co_await impl->serve_message(text, nullptr);
 }
 
-asio::awaitable<void> Server::serve_message(std::string_view text,
-                                            std::shared_ptr<MessageSink> reply) {
+asio::awaitable<MessageKind> Server::serve_message(std::string_view text,
+                                                   std::shared_ptr<MessageSink> reply) {
   auto impl = impl_;  // keep alive across the suspension
-  co_await impl->serve_message(text, reply);
+  co_return co_await impl->serve_message(text, reply);
 }
 
 void Server::reject(int code, std::string_view message, const Json& data) {

@@ -46,6 +46,14 @@ class MessageSink {
   virtual void send_abandoned() {}
 };
 
+/// What an incoming message turned out to be (for a transport that answers each one).
+enum class MessageKind : std::uint8_t {
+  request,       ///< has an id and a method: a response will follow on its reply sink
+  notification,  ///< a method without an id: nothing is sent back
+  response,      ///< a result or error for a request of ours: nothing is sent back
+  invalid,       ///< not a valid message: an error response (id null) was sent
+};
+
 /// How the manager's tools are shown to the client.
 enum class ToolMode : std::uint8_t {
   hierarchical,  ///< five meta-tools (tools_list_categories, ..., tools_dispatch_parallel)
@@ -133,9 +141,10 @@ class Server {
   /// and is answered before it returns; everything else is as handle_message().
   /// `text` must stay valid until the returned awaitable completes.
   [[nodiscard]] asio::awaitable<void> serve_message(std::string_view text);
-  /// serve_message() with the replies to this message sent to `reply` (see handle_message).
-  [[nodiscard]] asio::awaitable<void> serve_message(std::string_view text,
-                                                    std::shared_ptr<MessageSink> reply);
+  /// serve_message() with the replies to this message sent to `reply` (see
+  /// handle_message()); tells what the message was.
+  [[nodiscard]] asio::awaitable<MessageKind> serve_message(std::string_view text,
+                                                           std::shared_ptr<MessageSink> reply);
 
   /// Answers input the transport could not turn into a message (e.g. an over-long line)
   /// with an error response whose id is null.
