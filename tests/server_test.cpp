@@ -11,6 +11,8 @@
 #include <mcp/stdio_transport.hpp>
 
 #include <memory>
+#include <optional>
+#include <utility>
 #include <mutex>
 #include <string>
 #include <system_error>
@@ -20,6 +22,7 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/use_future.hpp>
 #include <asio/dispatch.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
@@ -943,4 +946,108 @@ TEST_CASE("stdio transport: the responses to one read leave in one write", "[ser
       CHECK(messages[k].at("result").at("structuredContent").at("result") == (id - 1) / 2 + 1.0);
   }
   CHECK(transport->writes() == 1);
+}
+
+TEST_CASE("replies to a message go to its reply sink; tools report through RequestContext",
+          "[server][context]") {
+  mcp::ServerOptions options;
+  options.mode = mcp::ToolMode::flat;
+  options.unprefixed_categories = {"ctx"};
+  Fixture f(options);
+  auto ctx = std::make_shared<mcp::ToolCategory>("ctx", "Tools that report");
+  ctx->add_tool(mcp::ToolSpec("sync_report", "Reports synchronously."),
+                [](Json, const mcp::RequestContext& context) {
+                  context.progress(1, 2, "half");
+                  context.log(mcp::LogLevel::warning, "ctx", "from a sync tool");
+                  return Json(context.wants_progress());
+                });
+  ctx->add_tool(mcp::ToolSpec("async_report", "Reports from a coroutine."),
+                [](Json, mcp::RequestContext context) -> asio::awaitable<Json> {
+                  context.progress(1);
+                  co_return Json("done");
+                });
+  f.manager.register_category(ctx);
+  f.feed(initialize_line(1, "2025-11-25"));
+
+  for (std::string_view tool : {"sync_report", "async_report"}) {
+    INFO(tool);
+    auto reply = std::make_shared<CaptureSink>();
+    const Json request = {{"jsonrpc", "2.0"},
+                          {"id", 7},
+                          {"method", "tools/call"},
+                          {"params", {{"name", tool}, {"_meta", {{"progressToken", "tok"}}}}}};
+    std::optional<mcp::MessageKind> kind;
+    asio::co_spawn(
+        f.server->get_executor(),
+        [&]() -> asio::awaitable<void> {
+          kind = co_await f.server->serve_message(request.dump(), reply);
+        },
+        asio::detached);
+    f.settle();
+    REQUIRE(kind == mcp::MessageKind::request);
+    CHECK(f.sink->take().empty());  // nothing on the session's sink
+    auto out = reply->take();
+    REQUIRE(out.size() >= 2);
+    CHECK(out.front().at("method") == "notifications/progress");
+    CHECK(out.front().at("params").at("progressToken") == "tok");
+    CHECK(out.back().at("id") == 7);  // the response is the last message
+    if (tool == "sync_report") {
+      REQUIRE(out.size() == 3);
+      CHECK(out[1].at("method") == "notifications/message");
+      CHECK(out[1].at("params").at("data") == "from a sync tool");
+      CHECK(result_of(out.back()).at("content")[0].at("text") == "true");
+    }
+  }
+  // Called from C++ without a client, the same tool gets an empty context.
+  auto direct = asio::co_spawn(f.io, f.manager.dispatch("ctx", "sync_report"), asio::use_future);
+  f.settle();
+  CHECK(direct.get().value() == false);
+}
+
+TEST_CASE("serve_message says what a message was", "[server]") {
+  Fixture f;
+  auto kind_of = [&f](std::string text) {
+    auto reply = std::make_shared<CaptureSink>();
+    std::optional<mcp::MessageKind> kind;
+    asio::co_spawn(
+        f.server->get_executor(),
+        [&, text]() -> asio::awaitable<void> {
+          kind = co_await f.server->serve_message(text, reply);
+        },
+        asio::detached);
+    f.settle();
+    REQUIRE(kind.has_value());
+    return std::pair{*kind, reply->take()};
+  };
+  auto [request, r1] = kind_of(R"({"jsonrpc":"2.0","id":1,"method":"ping"})");
+  CHECK(request == mcp::MessageKind::request);
+  CHECK(r1.size() == 1);
+  auto [notification, r2] = kind_of(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+  CHECK(notification == mcp::MessageKind::notification);
+  CHECK(r2.empty());
+  auto [response, r3] = kind_of(R"({"jsonrpc":"2.0","id":5,"result":{}})");
+  CHECK(response == mcp::MessageKind::response);
+  CHECK(r3.empty());
+  auto [invalid, r4] = kind_of("{not json");
+  CHECK(invalid == mcp::MessageKind::invalid);
+  REQUIRE(r4.size() == 1);
+  CHECK(r4[0].at("error").at("code") == -32700);
+}
+
+TEST_CASE("a destroyed Server leaves no category subscriber behind", "[server]") {
+  Fixture f;
+  std::size_t calls = 0;
+  const auto token = f.manager.on_categories_changed([&calls] { ++calls; });
+  const auto before = token;
+  for (int i = 0; i < 3; ++i) {
+    mcp::Server session(f.manager, std::make_shared<CaptureSink>());
+  }
+  // Tokens are handed out in order: the three servers took three and gave them back.
+  const auto after = f.manager.on_categories_changed([] {});
+  CHECK(after == before + 4);
+  // Without the unsubscribe in ~Server these tokens would still be registered.
+  CHECK_FALSE(f.manager.remove_categories_changed(before + 1));
+  CHECK_FALSE(f.manager.remove_categories_changed(before + 3));
+  f.manager.register_category(std::make_shared<mcp::ToolCategory>("late", "Late"));
+  CHECK(calls == 1);
 }
