@@ -108,6 +108,7 @@ struct Connection final : std::enable_shared_from_this<Connection>, Exchange {
   bool parse_failed = false;
   bool closed = false;
   bool busy = false;  // a handler is running
+  std::size_t served = 0;  // requests answered on this connection
   // The exchange in progress.
   Request current;
   bool answered_ = false;
@@ -199,7 +200,10 @@ struct Connection final : std::enable_shared_from_this<Connection>, Exchange {
     } else if (in_message) {
       set_deadline(headers ? headers_done + o.body_timeout : message_started + o.header_timeout);
     } else if (parser.ready().empty()) {
-      set_deadline(now + o.idle_timeout);
+      // A new connection that sends nothing holds a slot like a slow one: it gets the
+      // header timeout; a keep-alive connection between requests gets the idle timeout.
+      set_deadline(now + (served == 0 ? std::min(o.header_timeout, o.idle_timeout)
+                                      : o.idle_timeout));
     } else {
       set_deadline(Clock::time_point::max());
     }
@@ -260,6 +264,11 @@ struct Connection final : std::enable_shared_from_this<Connection>, Exchange {
         }
         if (parser.ready().size() != before) wake.cancel();
         update_deadline();
+        // A client waiting for 100 Continue (curl does for large bodies): tell it to send
+        // the body -- unless a response is being written, which the 100 must not split.
+        if (parser.take_expect_continue() && !busy && parser.ready().empty()) {
+          co_await write_raw("HTTP/1.1 100 Continue\r\n\r\n");
+        }
       }
       if (ec) {
         read_closed = true;
@@ -317,6 +326,7 @@ struct Connection final : std::enable_shared_from_this<Connection>, Exchange {
       }
       close_callback = nullptr;
       busy = false;
+      ++served;
       if (broken_ || closed || !keep_alive) break;
       update_deadline();
     }

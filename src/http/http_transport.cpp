@@ -255,7 +255,11 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
   std::atomic<bool> is_draining{false};
   std::atomic<std::size_t> session_count{0};
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions;  // strand only
-  std::shared_ptr<Server> stateless_server;  // stateless mode: one Server for every POST
+  /// Stateless mode: server-initiated messages have no stream to go to.
+  std::shared_ptr<MessageSink> stateless_sink = std::make_shared<SessionSink>(
+      strand, [this](std::string) {
+        log(LogLevel::debug, "stateless mode: a server-initiated message has no stream");
+      });
 
   void log(LogLevel level, std::string_view text) const {
     if (options.local_log) options.local_log(level, text);
@@ -410,14 +414,10 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
       co_return;
     }
     if (options.stateless) {
-      if (!stateless_server) {
-        stateless_server = std::make_shared<Server>(
-            manager, std::make_shared<SessionSink>(strand, [this](std::string) {
-              log(LogLevel::debug, "stateless mode: a server-initiated message has no stream");
-            }),
-            server_options, strand);
-      }
-      co_await answer(exchange, *stateless_server, {});
+      // One Server per POST: clients of a stateless server share nothing, not even the
+      // space of request ids (every SDK client numbers from 0) or cancellation.
+      auto server = std::make_shared<Server>(manager, stateless_sink, server_options, strand);
+      co_await answer(exchange, *server, {});
       co_return;
     }
     if (!request.has_header("Mcp-Session-Id")) {
@@ -654,7 +654,6 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
     const bool clean = co_await http_server->drain(options.shutdown_timeout);
     std::vector<std::shared_ptr<Server>> servers;
     for (auto& [id, s] : sessions) servers.push_back(s->server);
-    if (stateless_server) servers.push_back(stateless_server);
     for (auto& server : servers) co_await server->shutdown(clean ? std::chrono::milliseconds(0) : options.shutdown_timeout);
     sessions.clear();
     update_session_count();

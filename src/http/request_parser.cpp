@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <optional>
+#include <utility>
 
 namespace mcp::http {
 
@@ -90,6 +91,9 @@ struct RequestParser::Impl {
                                    parser.content_length, limits.max_body_bytes));
     }
     in_headers_done = true;
+    const bool has_body = (parser.flags & F_CHUNKED) != 0 ||
+                          ((parser.flags & F_CONTENT_LENGTH) != 0 && parser.content_length > 0);
+    if (has_body && iequals(current.header("Expect"), "100-continue")) expect_continue = true;
     return 0;
   }
   int on_body(const char* at, std::size_t n) {
@@ -118,6 +122,7 @@ struct RequestParser::Impl {
   bool in_value = false;
   bool in_headers_done = false;
   bool message_open = false;
+  bool expect_continue = false;
   std::optional<ParseError> error;
 };
 
@@ -136,6 +141,9 @@ bool RequestParser::feed(const char* data, std::size_t size) {
 }
 
 std::deque<Request>& RequestParser::ready() noexcept { return impl_->ready; }
+bool RequestParser::take_expect_continue() noexcept {
+  return std::exchange(impl_->expect_continue, false);
+}
 bool RequestParser::in_message() const noexcept { return impl_->message_open; }
 bool RequestParser::headers_complete() const noexcept { return impl_->in_headers_done; }
 const ParseError* RequestParser::error() const noexcept {

@@ -48,6 +48,9 @@ class RequestParser {
   [[nodiscard]] bool in_message() const noexcept;
   /// True once the headers of the request being read are complete.
   [[nodiscard]] bool headers_complete() const noexcept;
+  /// True once per request that sent `Expect: 100-continue` and waits, its headers read,
+  /// for a `100 Continue` before it sends its body.
+  [[nodiscard]] bool take_expect_continue() noexcept;
   /// Set after feed() returned false.
   [[nodiscard]] const ParseError* error() const noexcept;
 
