@@ -5,6 +5,7 @@
 
 #include <mcp/validator.hpp>
 
+#include <asio/error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
@@ -17,6 +18,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace demo {
@@ -97,6 +99,14 @@ Json values_schema() {
           {"required", {"values"}},
           {"additionalProperties", false}};
 }
+
+/// What timing.wait_for_cancel saw, read by timing.cancellations (one set per process).
+struct WaitCounters {
+  std::atomic<std::int64_t> started{0};
+  std::atomic<std::int64_t> waiting{0};
+  std::atomic<std::int64_t> cancelled{0};
+};
+WaitCounters wait_counters;
 
 }  // namespace
 
@@ -186,6 +196,39 @@ std::shared_ptr<mcp::ToolCategory> make_timing() {
         co_await timer.async_wait(asio::use_awaitable);
         co_return Json{{"slept_ms", ms}};
       });
+  timing->add_tool(mcp::ToolSpec("wait_for_cancel", "Wait (on an asio timer) until the call is cancelled, or at "
+                      "most ms milliseconds. A cancellation the coroutine sees (operation_aborted) "
+                      "is counted; timing.cancellations reads the counts (for end-to-end tests).",
+                      {{"type", "object"},
+                        {"properties",
+                         {{"ms", {{"type", "integer"}, {"minimum", 0}, {"maximum", 600000}, {"default", 600000}}}}},
+                        {"additionalProperties", false}}),
+      [](Json args) -> asio::awaitable<Json> {
+        const auto ms = args.value("ms", std::int64_t{600000});
+        wait_counters.started.fetch_add(1, std::memory_order_relaxed);
+        wait_counters.waiting.fetch_add(1, std::memory_order_relaxed);
+        struct Leave {
+          ~Leave() { wait_counters.waiting.fetch_sub(1, std::memory_order_relaxed); }
+        } leave;
+        asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
+        try {
+          co_await timer.async_wait(asio::use_awaitable);
+        } catch (const std::system_error& e) {
+          if (e.code() == asio::error::operation_aborted) {
+            wait_counters.cancelled.fetch_add(1, std::memory_order_relaxed);
+          }
+          throw;
+        }
+        co_return Json{{"cancelled", false}, {"waited_ms", ms}};
+      });
+  timing->add_tool(mcp::ToolSpec("cancellations", "How many timing.wait_for_cancel calls started, are waiting now, "
+                      "and saw their cancellation (operation_aborted) since the server started.",
+                      {{"type", "object"}, {"additionalProperties", false}}),
+                   [](Json) {
+                     return Json{{"started", wait_counters.started.load(std::memory_order_relaxed)},
+                                 {"waiting", wait_counters.waiting.load(std::memory_order_relaxed)},
+                                 {"cancelled", wait_counters.cancelled.load(std::memory_order_relaxed)}};
+                   });
   return timing;
 }
 

@@ -15,7 +15,9 @@ namespace demo {
 std::shared_ptr<mcp::ToolCategory> make_math();
 /// text: word_count, normalize, truncate -- arguments checked by the validator.
 std::shared_ptr<mcp::ToolCategory> make_text();
-/// timing: sleep_ms, a coroutine tool waiting on an asio timer (cancellable).
+/// timing: sleep_ms, a coroutine tool waiting on an asio timer (cancellable);
+/// wait_for_cancel, which waits until cancelled and counts the cancellations its coroutine
+/// saw, and cancellations, which reads the counts (for the end-to-end tests).
 std::shared_ptr<mcp::ToolCategory> make_timing();
 /// faults: flaky, which fails when asked (so the category's breaker can be seen opening).
 std::shared_ptr<mcp::ToolCategory> make_faults();
