@@ -149,7 +149,7 @@ async function step(name, fn) {
 }
 
 // ---------------------------------------------------------------------------------------
-const main = await startServer(['--breaker-threshold', '3', '--breaker-recovery-ms', '60000']);
+const main = await startServer(['--threads', '2', '--breaker-threshold', '3', '--breaker-recovery-ms', '60000']);
 let c;
 
 await step('initialize over Streamable HTTP: 2025-11-25, server info, capabilities, a session id', async () => {
@@ -389,7 +389,7 @@ await step('--flat over HTTP: every tool as category.tool', async () => {
 });
 
 await step('--stateless with the SDK: no session id, GET 405 taken in stride, calls of two clients served at once', async () => {
-  const stateless = await startServer(['--stateless']);
+  const stateless = await startServer(['--stateless', '--threads', '2']);
   const d = await connect(stateless.url);
   try {
     assert.equal(d.transport.sessionId, undefined);
