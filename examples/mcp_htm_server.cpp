@@ -23,6 +23,7 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -34,6 +35,49 @@ namespace {
 void log_to_stderr(mcp::LogLevel level, std::string_view text) {
   const std::string line = fmt::format("mcp-htm-server [{}] {}\n", mcp::to_string(level), text);
   std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+/// Runs `serve` on `executor` with `threads` threads until it ends (SIGINT and SIGTERM
+/// call `stop`), then lets the manager's calls finish; returns the process exit code.
+int run_server(asio::io_context& io, const asio::any_io_executor& executor, std::size_t threads,
+               mcp::HierarchicalToolManager& manager,
+               const std::function<void(mcp::LogLevel, std::string_view)>& local_log,
+               std::string_view on_signal, const std::function<void()>& stop,
+               const std::function<asio::awaitable<void>()>& serve) {
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](std::error_code ec, int signal) {
+    if (ec) return;
+    local_log(mcp::LogLevel::notice, fmt::format("signal {}: {}", signal, on_signal));
+    stop();
+  });
+  int exit_code = 0;
+  asio::co_spawn(
+      executor,
+      [&]() -> asio::awaitable<void> {
+        co_await serve();
+        auto report = co_await manager.graceful_shutdown(std::chrono::milliseconds(1000));
+        if (!report.completed) {
+          local_log(mcp::LogLevel::warning,
+                    fmt::format("{} call(s) still running at exit", report.still_running));
+        }
+      },
+      [&](std::exception_ptr error) {
+        if (error) {
+          try {
+            std::rethrow_exception(error);
+          } catch (const std::exception& e) {
+            local_log(mcp::LogLevel::critical, fmt::format("server failed: {}", e.what()));
+          }
+          exit_code = 1;
+        }
+        asio::post(io, [&] { signals.cancel(); });
+      });
+  std::vector<std::thread> pool;
+  for (std::size_t i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  local_log(mcp::LogLevel::info, "bye");
+  return exit_code;
 }
 
 #if MCP_HTM_HAS_HTTP
@@ -228,41 +272,9 @@ int main(int argc, char** argv) {
                     fmt::format("cannot listen on {}:{}: {}", http.address, http.port, e.what()));
       return 1;
     }
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](std::error_code ec, int signal) {
-      if (ec) return;
-      local_log(mcp::LogLevel::notice,
-                fmt::format("signal {}: draining (readyz 503), then exiting", signal));
-      transport->stop();
-    });
-    int exit_code = 0;
-    asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> {
-          co_await transport->run();
-          auto report = co_await manager.graceful_shutdown(std::chrono::milliseconds(1000));
-          if (!report.completed) {
-            local_log(mcp::LogLevel::warning,
-                      fmt::format("{} call(s) still running at exit", report.still_running));
-          }
-        },
-        [&](std::exception_ptr error) {
-          if (error) {
-            try {
-              std::rethrow_exception(error);
-            } catch (const std::exception& e) {
-              local_log(mcp::LogLevel::critical, fmt::format("server failed: {}", e.what()));
-            }
-            exit_code = 1;
-          }
-          asio::post(io, [&] { signals.cancel(); });
-        });
-    std::vector<std::thread> pool;
-    for (std::size_t i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
-    io.run();
-    for (auto& t : pool) t.join();
-    local_log(mcp::LogLevel::info, "bye");
-    return exit_code;
+    return run_server(io, io.get_executor(), threads, manager, local_log,
+                      "draining (readyz 503), then exiting", [&] { transport->stop(); },
+                      [&]() -> asio::awaitable<void> { co_await transport->run(); });
   }
 #endif
 
@@ -275,44 +287,10 @@ int main(int argc, char** argv) {
   auto transport = std::make_shared<mcp::StdioTransport>(strand, stdio_options);
   auto server = std::make_shared<mcp::Server>(manager, transport->sink(), server_options, strand);
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](std::error_code ec, int signal) {
-    if (ec) return;
-    local_log(mcp::LogLevel::notice,
-              fmt::format("signal {}: finishing the calls in flight, then exiting", signal));
-    transport->stop();
-  });
-
-  int exit_code = 0;
   local_log(mcp::LogLevel::info,
             fmt::format("serving {} categories over stdio ({} mode)", manager.category_names().size(),
                         flat ? "flat" : "hierarchical"));
-  asio::co_spawn(
-      strand,
-      [&]() -> asio::awaitable<void> {
-        co_await transport->run(*server);
-        auto report = co_await manager.graceful_shutdown(std::chrono::milliseconds(1000));
-        if (!report.completed) {
-          local_log(mcp::LogLevel::warning,
-                    fmt::format("{} call(s) still running at exit", report.still_running));
-        }
-      },
-      [&](std::exception_ptr error) {
-        if (error) {
-          try {
-            std::rethrow_exception(error);
-          } catch (const std::exception& e) {
-            local_log(mcp::LogLevel::critical, fmt::format("server failed: {}", e.what()));
-          }
-          exit_code = 1;
-        }
-        asio::post(io, [&] { signals.cancel(); });
-      });
-
-  std::vector<std::thread> pool;
-  for (std::size_t i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
-  io.run();
-  for (auto& t : pool) t.join();
-  local_log(mcp::LogLevel::info, "bye");
-  return exit_code;
+  return run_server(io, strand, threads, manager, local_log,
+                    "finishing the calls in flight, then exiting", [&] { transport->stop(); },
+                    [&]() -> asio::awaitable<void> { co_await transport->run(*server); });
 }

@@ -45,6 +45,21 @@ constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr int bad_request_code = -32000;
 constexpr int session_not_found_code = -32001;
 
+http::Headers sse_headers() {
+  return {{"Content-Type", "text/event-stream"},
+          {"Cache-Control", "no-cache, no-transform"},
+          {"X-Accel-Buffering", "no"}};  // nginx: don't buffer the stream
+}
+
+std::string sse_event(std::string_view data) {
+  std::string out;
+  out.reserve(data.size() + 24);
+  out += "event: message\ndata: ";
+  out += data;  // JSON text from the Server has no raw newlines
+  out += "\n\n";
+  return out;
+}
+
 /// Messages waiting to be written to one SSE stream or one POST's answer. Strand only.
 struct Channel {
   explicit Channel(const Strand& strand) : signal(strand) {}
@@ -71,6 +86,13 @@ struct Channel {
   void close() {
     closed = true;
     signal.cancel();
+  }
+  /// Every queued message as SSE events, in one piece (one write for a burst).
+  std::string take_events() {
+    std::string out;
+    for (const auto& message : messages) out += sse_event(message);
+    messages.clear();
+    return out;
   }
   /// Waits until a message, the end, or `until`.
   asio::awaitable<void> wait(Clock::time_point until) {
@@ -198,21 +220,6 @@ bool accepts(std::string_view accept, std::string_view type) {
     }
   }
   return false;
-}
-
-http::Headers sse_headers() {
-  return {{"Content-Type", "text/event-stream"},
-          {"Cache-Control", "no-cache, no-transform"},
-          {"X-Accel-Buffering", "no"}};  // nginx: don't buffer the stream
-}
-
-std::string sse_event(std::string_view data) {
-  std::string out;
-  out.reserve(data.size() + 24);
-  out += "event: message\ndata: ";
-  out += data;  // JSON text from the Server has no raw newlines
-  out += "\n\n";
-  return out;
 }
 
 }  // namespace
@@ -528,14 +535,7 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
         co_await exchange.begin_stream(200, std::move(headers));
         streaming = true;
       }
-      if (!channel->messages.empty()) {
-        std::string batch;
-        while (!channel->messages.empty()) {
-          batch += sse_event(channel->messages.front());
-          channel->messages.pop_front();
-        }
-        co_await exchange.write(batch);
-      }
+      if (!channel->messages.empty()) co_await exchange.write(channel->take_events());
       if (channel->done && channel->messages.empty()) {
         co_await exchange.end_stream();
         co_return;
@@ -578,12 +578,7 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
         co_await exchange.write(": keep-alive\n\n");
         continue;
       }
-      std::string batch;
-      while (!channel->messages.empty()) {
-        batch += sse_event(channel->messages.front());
-        channel->messages.pop_front();
-      }
-      co_await exchange.write(batch);
+      co_await exchange.write(channel->take_events());
     }
     if (session->get_stream == channel) session->get_stream.reset();
     session->last_used = Clock::now();
