@@ -5,10 +5,11 @@
 // Exit code: 0 passed, 1 failed, 77 skipped (the SDK is not installed: run `npm ci` here).
 // Every wait has a deadline; nothing sleeps to synchronise.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import * as proc from './http_server_process.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 if (!existsSync(join(here, 'node_modules', '@modelcontextprotocol', 'sdk'))) {
@@ -27,71 +28,14 @@ if (!server) {
 }
 
 const LATEST = '2025-11-25';
-const children = new Set();
-process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
 
 // ---------------------------------------------------------------------------------------
-function withDeadline(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms); }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/// Calls `probe` until it returns something other than undefined (or `deadline` ms pass).
-async function until(probe, deadline, what) {
-  const end = performance.now() + deadline;
-  for (;;) {
-    const r = await probe();
-    if (r !== undefined) return r;
-    if (performance.now() > end) throw new Error(`condition not met within ${deadline} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));  // poll interval, not a synchronisation
-  }
-}
-
-/// Starts `mcp-htm-server --http ADDR:PORT ...args`; resolves once stderr names the port.
-function startServer(args = [], { listen = '127.0.0.1:0' } = {}) {
-  const child = spawn(server, ['--http', listen, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.add(child);
-  const s = { child, stderr: '', exited: null, port: 0 };
-  s.exit = new Promise((resolve) => child.on('exit', (code, signal) => {
-    children.delete(child);
-    s.exited = { code, signal };
-    resolve(s.exited);
-  }));
+const { withDeadline, until, stopServer } = proc;
+/// Starts a server; every one started is kept, its stderr shown when a step fails.
+async function startServer(args = [], options = {}) {
+  const s = await proc.startServer(server, args, options);
   servers.push(s);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`no "listening on" line within 10 s; stderr:\n${s.stderr}`));
-    }, 10000);
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (d) => {
-      s.stderr += d;
-      if (s.port) return;
-      const m = /listening on http:\/\/(\[[^\]]+\]|[^\s:/]+):(\d+)\/mcp/.exec(s.stderr);
-      if (m) {
-        clearTimeout(timer);
-        s.port = Number(m[2]);
-        s.url = new URL(`http://127.0.0.1:${s.port}/mcp`);
-        resolve(s);
-      }
-    });
-    s.exit.then(({ code, signal }) => {
-      clearTimeout(timer);
-      if (!s.port) reject(new Error(`server exited (${code ?? signal}) before listening; stderr:\n${s.stderr}`));
-    });
-  });
-}
-
-async function stopServer(s, signal = 'SIGTERM', ms = 5000) {
-  if (s.exited) return s.exited;
-  s.child.kill(signal);
-  return withDeadline(s.exit, ms, `server exit after ${signal}`).catch((e) => {
-    s.child.kill('SIGKILL');
-    throw e;
-  });
+  return s;
 }
 
 /// A Client on a StreamableHTTPClientTransport whose fetch records every exchange:

@@ -6,8 +6,9 @@
 //   node raw_http.mjs /path/to/mcp-htm-server
 // Exit code: 0 passed, 1 failed. Every wait has a deadline; nothing sleeps to synchronise.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import net from 'node:net';
+
+import * as proc from './http_server_process.mjs';
 
 const server = process.argv[2];
 if (!server) {
@@ -16,77 +17,13 @@ if (!server) {
 }
 
 const LATEST = '2025-11-25';
-const children = new Set();
-process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
 
 // ---------------------------------------------------------------------------------------
 // The server process.
 
-/// Starts `mcp-htm-server --http ADDR:PORT ...args` and resolves once its stderr says
-/// `listening on http://ADDR:PORT/mcp` (with the real port).
-function startServer(args = [], { listen = '127.0.0.1:0' } = {}) {
-  const child = spawn(server, ['--http', listen, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.add(child);
-  const s = { child, stderr: '', exited: null, port: 0, host: '' };
-  s.exit = new Promise((resolve) => child.on('exit', (code, signal) => {
-    children.delete(child);
-    s.exited = { code, signal };
-    resolve(s.exited);
-  }));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`no "listening on" line within 10 s; stderr:\n${s.stderr}`));
-    }, 10000);
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (d) => {
-      s.stderr += d;
-      if (s.port) return;
-      const m = /listening on http:\/\/(\[[^\]]+\]|[^\s:/]+):(\d+)\/mcp/.exec(s.stderr);
-      if (m) {
-        clearTimeout(timer);
-        s.host = m[1];
-        s.port = Number(m[2]);
-        resolve(s);
-      }
-    });
-    s.exit.then(({ code, signal }) => {
-      clearTimeout(timer);
-      if (!s.port) reject(new Error(`server exited (${code ?? signal}) before listening; stderr:\n${s.stderr}`));
-    });
-  });
-}
-
-/// SIGTERM, then the exit status (SIGKILL and a failure after `ms`).
-async function stopServer(s, ms = 5000) {
-  if (s.exited) return s.exited;
-  s.child.kill('SIGTERM');
-  const status = await withDeadline(s.exit, ms, 'server exit after SIGTERM').catch((e) => {
-    s.child.kill('SIGKILL');
-    throw e;
-  });
-  return status;
-}
-
-function withDeadline(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms); }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/// Calls `probe` until it returns something other than undefined (or `deadline` ms pass).
-async function until(probe, deadline, what) {
-  const end = performance.now() + deadline;
-  let last;
-  for (;;) {
-    last = await probe();
-    if (last !== undefined) return last;
-    if (performance.now() > end) throw new Error(`condition not met within ${deadline} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));  // poll interval, not a synchronisation
-  }
-}
+const startServer = (args, options) => proc.startServer(server, args, options);
+const stopServer = (s) => proc.stopServer(s);
+const { withDeadline, until } = proc;
 
 // ---------------------------------------------------------------------------------------
 // A raw HTTP/1.1 connection: writes bytes, parses responses (Content-Length, chunked or
