@@ -399,24 +399,22 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     Json params;
     std::shared_ptr<MessageSink> reply;
   };
-  /// The reply sink of the message being handled, as given to handle_message().
-  const std::shared_ptr<MessageSink>* current_reply_owner = nullptr;
+  /// The reply sink of the message being handled, as given to handle_message() (null or
+  /// empty: the session's sink). Strand only.
+  const std::shared_ptr<MessageSink>* current_reply = nullptr;
   std::optional<InlineCall>* inline_slot = nullptr;  // set while serve_message() parses
-
-  /// Where the responses to the message being handled go: the transport's reply stream
-  /// of that message, or the session's sink. Strand only; set by handle_message().
-  MessageSink* current_reply = nullptr;
 
   /// A message of the session, related to no request (list_changed, session logs).
   void send(std::string message) { sink->send(std::move(message)); }
 
-  MessageSink& reply_sink() const { return current_reply != nullptr ? *current_reply : *sink; }
-  std::shared_ptr<MessageSink> reply_sink_ptr(const std::shared_ptr<MessageSink>& reply) const {
-    return reply ? reply : sink;
+  /// Where the responses to the message being handled go: the transport's reply stream
+  /// of that message, or the session's sink.
+  const std::shared_ptr<MessageSink>& reply_sink() const {
+    return current_reply != nullptr && *current_reply ? *current_reply : sink;
   }
 
   /// Answers the message being handled (a result or an error).
-  void send_response(std::string message) { reply_sink().send_response(std::move(message)); }
+  void send_response(std::string message) { reply_sink()->send_response(std::move(message)); }
 
   void send_error(const Json& id, int code, std::string_view message, const Json& data = nullptr) {
     send_response(jsonrpc::make_error(id, code, message, data));
@@ -458,19 +456,11 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
   void handle_message(std::string_view text, const std::shared_ptr<MessageSink>& reply) {
     // Nested calls (a sink that handles a message from inside send) keep their own reply.
-    const auto* saved_owner = current_reply_owner;
-    MessageSink* saved = current_reply;
-    current_reply_owner = &reply;
-    current_reply = reply ? reply.get() : nullptr;
     struct Restore {
       Impl& self;
-      const std::shared_ptr<MessageSink>* owner;
-      MessageSink* sink;
-      ~Restore() {
-        self.current_reply_owner = owner;
-        self.current_reply = sink;
-      }
-    } restore{*this, saved_owner, saved};
+      const std::shared_ptr<MessageSink>* saved;
+      ~Restore() { self.current_reply = saved; }
+    } restore{*this, std::exchange(current_reply, &reply)};
     try {
       handle_message_unguarded(text);
     } catch (const std::exception& e) {
@@ -770,7 +760,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     if (inline_slot != nullptr && (in_flight.empty() || !in_flight.contains(id.dump())) &&
         can_run_inline(name->get_ref<const std::string&>(),
                        args == params.end() ? nullptr : &*args)) {
-      inline_slot->emplace(InlineCall{id, std::move(params), current_reply_shared()});
+      inline_slot->emplace(InlineCall{id, std::move(params), reply_sink()});
       return;
     }
     spawn(
@@ -846,10 +836,6 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   /// What the last message handle_message() saw was.
   MessageKind last_kind = MessageKind::invalid;
 
-  /// The shared owner of the current reply sink (the session's sink when none was given).
-  std::shared_ptr<MessageSink> current_reply_shared() const {
-    return current_reply_owner != nullptr && *current_reply_owner ? *current_reply_owner : sink;
-  }
 
   std::shared_ptr<Request> make_request(const Json& id, std::shared_ptr<MessageSink> reply) {
     auto request = std::make_shared<Request>();
@@ -873,7 +859,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   /// outcome (no answer when the client cancelled the request).
   template <class Body>
   void spawn(const Json& id, Body body, Json params) {
-    auto request = make_request(id, current_reply_shared());
+    auto request = make_request(id, reply_sink());
     request->key = id.dump();
     auto [it, inserted] = in_flight.try_emplace(request->key, request);
     if (!inserted) {

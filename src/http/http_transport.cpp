@@ -17,11 +17,8 @@
 #include <sys/random.h>
 
 #include <asio/experimental/as_tuple.hpp>
-#include <asio/bind_cancellation_slot.hpp>
-#include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
-#include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
@@ -158,7 +155,19 @@ struct Session {
   std::shared_ptr<Server> server;
   std::shared_ptr<Channel> get_stream;  // the open GET stream, if any
   Clock::time_point last_used = Clock::now();
-  std::size_t active_posts = 0;
+  std::size_t active_posts = 0;  // POSTs being answered: the session is not idle
+};
+
+/// Counts a POST as active for its scope, however it ends.
+struct ActivePost {
+  explicit ActivePost(Session& s) : session(s) { ++session.active_posts; }
+  ~ActivePost() {
+    --session.active_posts;
+    session.last_used = Clock::now();
+  }
+  ActivePost(const ActivePost&) = delete;
+  ActivePost& operator=(const ActivePost&) = delete;
+  Session& session;
 };
 
 /// `count` random bytes from the kernel's CSPRNG, as hex.
@@ -433,15 +442,8 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
     }
     auto session = co_await find_session(exchange);
     if (!session) co_return;
-    ++session->active_posts;
-    try {
-      co_await answer(exchange, *session->server, {});
-    } catch (...) {
-      --session->active_posts;
-      throw;
-    }
-    --session->active_posts;
-    session->last_used = Clock::now();
+    const ActivePost active(*session);
+    co_await answer(exchange, *session->server, {});
   }
 
   /// A POST without a session: only initialize may open one.
@@ -480,11 +482,12 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
     session->server = std::make_shared<Server>(manager, std::move(sink), server_options, strand);
     sessions.emplace(session->id, session);
     session_count.store(sessions.size(), std::memory_order_relaxed);
-    ++session->active_posts;
-    http::Headers session_header;
-    session_header.emplace_back("Mcp-Session-Id", session->id);
-    co_await answer(exchange, *session->server, std::move(session_header));
-    --session->active_posts;
+    {
+      const ActivePost active(*session);
+      http::Headers session_header;
+      session_header.emplace_back("Mcp-Session-Id", session->id);
+      co_await answer(exchange, *session->server, std::move(session_header));
+    }
     if (session->server->protocol_version().empty()) {  // initialize was refused
       end_session(*session, "initialize failed");
       update_session_count();
