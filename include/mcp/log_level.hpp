@@ -11,7 +11,16 @@
 namespace mcp {
 
 /// MCP log levels (RFC 5424 severities), lowest first.
-enum class LogLevel : std::uint8_t { debug, info, notice, warning, error, critical, alert, emergency };
+enum class LogLevel : std::uint8_t {
+  debug,
+  info,
+  notice,
+  warning,
+  error,
+  critical,
+  alert,
+  emergency
+};
 
 /// "debug", "info", ..., "emergency".
 [[nodiscard]] std::string_view to_string(LogLevel level) noexcept;

@@ -9,10 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/dispatch.hpp>
+#include <asio/experimental/as_tuple.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -107,7 +107,7 @@ struct Connection final : std::enable_shared_from_this<Connection>, Exchange {
   bool read_closed = false;  // the client closed its side (or reading failed)
   bool parse_failed = false;
   bool closed = false;
-  bool busy = false;  // a handler is running
+  bool busy = false;       // a handler is running
   std::size_t served = 0;  // requests answered on this connection
   // The exchange in progress.
   Request current;
@@ -147,8 +147,8 @@ struct Connection final : std::enable_shared_from_this<Connection>, Exchange {
   asio::awaitable<void> respond(Response response) override {
     if (answered_ || streaming) co_return;
     answered_ = true;
-    const std::string head = serialize_head(response.status, response.headers,
-                                            response.body.size(), false, keep_alive);
+    const std::string head =
+        serialize_head(response.status, response.headers, response.body.size(), false, keep_alive);
     if (broken_ || closed) co_return;
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
                                                     asio::buffer(response.body)};
@@ -202,8 +202,8 @@ struct Connection final : std::enable_shared_from_this<Connection>, Exchange {
     } else if (parser.ready().empty()) {
       // A new connection that sends nothing holds a slot like a slow one: it gets the
       // header timeout; a keep-alive connection between requests gets the idle timeout.
-      set_deadline(now + (served == 0 ? std::min(o.header_timeout, o.idle_timeout)
-                                      : o.idle_timeout));
+      set_deadline(now +
+                   (served == 0 ? std::min(o.header_timeout, o.idle_timeout) : o.idle_timeout));
     } else {
       set_deadline(Clock::time_point::max());
     }
@@ -230,9 +230,9 @@ struct Connection final : std::enable_shared_from_this<Connection>, Exchange {
         keep_alive = false;
         const Response response = server->error_response(
             408, fmt::format("Request Timeout: the request {} did not arrive in time", what));
-        co_await write_raw(serialize_head(response.status, response.headers,
-                                          response.body.size(), false, false) +
-                           response.body);
+        co_await write_raw(
+            serialize_head(response.status, response.headers, response.body.size(), false, false) +
+            response.body);
       } else {
         server->log(LogLevel::debug, fmt::format("{}: idle connection closed", peer_name));
       }
@@ -292,9 +292,8 @@ struct Connection final : std::enable_shared_from_this<Connection>, Exchange {
       if (parser.ready().empty()) {
         if (parse_failed) {
           const ParseError& error = *parser.error();
-          server->log(LogLevel::warning,
-                      fmt::format("{}: refused a request ({}): {}", peer_name, error.status,
-                                  error.reason));
+          server->log(LogLevel::warning, fmt::format("{}: refused a request ({}): {}", peer_name,
+                                                     error.status, error.reason));
           keep_alive = false;
           answered_ = false;
           streaming = false;
@@ -313,9 +312,8 @@ struct Connection final : std::enable_shared_from_this<Connection>, Exchange {
       try {
         co_await server->handler(*this);
       } catch (const std::exception& e) {
-        server->log(LogLevel::error,
-                    fmt::format("{}: handler failed on {} {}: {}", peer_name, current.method,
-                                current.target, e.what()));
+        server->log(LogLevel::error, fmt::format("{}: handler failed on {} {}: {}", peer_name,
+                                                 current.method, current.target, e.what()));
       }
       if (!answered_) {
         if (streaming) {
@@ -452,8 +450,8 @@ asio::awaitable<bool> HttpServer::drain(std::chrono::milliseconds timeout) {
     if (!ec) break;  // the timeout
   }
   if (impl->open.empty()) co_return true;
-  impl->log(LogLevel::warning, fmt::format("drain timeout: closing {} connection(s)",
-                                           impl->open.size()));
+  impl->log(LogLevel::warning,
+            fmt::format("drain timeout: closing {} connection(s)", impl->open.size()));
   std::vector<std::shared_ptr<Connection>> connections;
   for (auto& [key, weak] : impl->open) {
     if (auto c = weak.lock()) connections.push_back(std::move(c));

@@ -11,14 +11,13 @@
 #include <atomic>
 #include <deque>
 #include <exception>
+#include <sys/random.h>
 #include <unordered_map>
 #include <utility>
 
-#include <sys/random.h>
-
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
@@ -139,9 +138,8 @@ class SessionSink final : public MessageSink {
     if (strand_.running_in_this_thread()) {
       deliver_(std::move(message));
     } else {
-      asio::post(strand_, [deliver = deliver_, m = std::move(message)]() mutable {
-        deliver(std::move(m));
-      });
+      asio::post(strand_,
+                 [deliver = deliver_, m = std::move(message)]() mutable { deliver(std::move(m)); });
     }
   }
 
@@ -272,8 +270,8 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
   std::atomic<std::size_t> session_count{0};
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions;  // strand only
   /// Stateless mode: server-initiated messages have no stream to go to.
-  std::shared_ptr<MessageSink> stateless_sink = std::make_shared<SessionSink>(
-      strand, [this](std::string) {
+  std::shared_ptr<MessageSink> stateless_sink =
+      std::make_shared<SessionSink>(strand, [this](std::string) {
         log(LogLevel::debug, "stateless mode: a server-initiated message has no stream");
       });
 
@@ -334,15 +332,16 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
       if (!listed && !(loopback && is_loopback_host(host)))
         return fmt::format("Forbidden: Host '{}' is not allowed", host);
     } else if (loopback && !is_loopback_host(host)) {
-      return fmt::format("Forbidden: Host '{}' is not allowed (the server is bound to "
-                         "loopback; allow other names with allowed_hosts / --allowed-host)",
-                         host);
+      return fmt::format(
+          "Forbidden: Host '{}' is not allowed (the server is bound to "
+          "loopback; allow other names with allowed_hosts / --allowed-host)",
+          host);
     }
     if (request.has_header("Origin")) {
       const std::string_view origin = request.header("Origin");
-      const bool listed =
-          std::any_of(options.allowed_origins.begin(), options.allowed_origins.end(),
-                      [origin](const std::string& allowed) { return http::iequals(allowed, origin); });
+      const bool listed = std::any_of(
+          options.allowed_origins.begin(), options.allowed_origins.end(),
+          [origin](const std::string& allowed) { return http::iequals(allowed, origin); });
       bool loopback_origin = false;
       if (const auto scheme = origin.find("://"); scheme != std::string_view::npos) {
         const std::string_view rest = origin.substr(scheme + 3);
@@ -462,9 +461,9 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
       co_return;
     }
     if (sessions.size() >= options.max_sessions) {
-      co_await refuse(exchange, 503, bad_request_code,
-                      fmt::format("Service Unavailable: {} sessions open (the limit)",
-                                  sessions.size()));
+      co_await refuse(
+          exchange, 503, bad_request_code,
+          fmt::format("Service Unavailable: {} sessions open (the limit)", sessions.size()));
       co_return;
     }
     auto session = std::make_shared<Session>();
@@ -514,9 +513,8 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
                              ? jsonrpc::make_error(nullptr, jsonrpc::invalid_request,
                                                    "Invalid Request: not a JSON-RPC message")
                              : std::move(channel->messages.front());
-      log(LogLevel::warning,
-          fmt::format("{}: POST {} refused (400): invalid JSON-RPC message", exchange.peer(),
-                      options.path));
+      log(LogLevel::warning, fmt::format("{}: POST {} refused (400): invalid JSON-RPC message",
+                                         exchange.peer(), options.path));
       headers.emplace_back("Content-Type", "application/json");
       http::Response invalid{400, std::move(headers), std::move(body)};
       co_await exchange.respond(std::move(invalid));
@@ -616,9 +614,8 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
 
   asio::awaitable<void> sweep() {
     auto self = shared_from_this();
-    const auto period =
-        std::clamp(options.session_idle_timeout / 4, std::chrono::milliseconds(10),
-                   std::chrono::milliseconds(60'000));
+    const auto period = std::clamp(options.session_idle_timeout / 4, std::chrono::milliseconds(10),
+                                   std::chrono::milliseconds(60'000));
     while (!is_draining.load()) {
       sweep_timer.expires_after(period);
       auto [ec] = co_await sweep_timer.async_wait(use_tuple);
@@ -652,7 +649,8 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
     const bool clean = co_await http_server->drain(options.shutdown_timeout);
     std::vector<std::shared_ptr<Server>> servers;
     for (auto& [id, s] : sessions) servers.push_back(s->server);
-    for (auto& server : servers) co_await server->shutdown(clean ? std::chrono::milliseconds(0) : options.shutdown_timeout);
+    for (auto& server : servers)
+      co_await server->shutdown(clean ? std::chrono::milliseconds(0) : options.shutdown_timeout);
     sessions.clear();
     update_session_count();
     sweep_timer.cancel();

@@ -4,11 +4,10 @@
 #include <mcp/http/request_parser.hpp>
 
 #include <llhttp.h>
-
-#include <fmt/format.h>
-
 #include <optional>
 #include <utility>
+
+#include <fmt/format.h>
 
 namespace mcp::http {
 
@@ -75,8 +74,8 @@ struct RequestParser::Impl {
     return 0;
   }
   int header_too_large() {
-    return fail(431, fmt::format("request line and headers exceed {} bytes",
-                                 limits.max_header_bytes));
+    return fail(431,
+                fmt::format("request line and headers exceed {} bytes", limits.max_header_bytes));
   }
   int on_headers_complete() {
     for (auto& h : current.headers) {  // llhttp keeps trailing whitespace of values
@@ -98,8 +97,8 @@ struct RequestParser::Impl {
   }
   int on_body(const char* at, std::size_t n) {
     if (current.body.size() + n > limits.max_body_bytes) {
-      return fail(413, fmt::format("request body exceeds the limit of {} bytes",
-                                   limits.max_body_bytes));
+      return fail(413,
+                  fmt::format("request body exceeds the limit of {} bytes", limits.max_body_bytes));
     }
     current.body.append(at, n);
     return 0;
@@ -134,8 +133,8 @@ bool RequestParser::feed(const char* data, std::size_t size) {
   const llhttp_errno_t rc = llhttp_execute(&impl_->parser, data, size);
   if (rc == HPE_OK) return true;
   if (!impl_->error) {
-    impl_->error = ParseError{400, fmt::format("malformed HTTP request: {}",
-                                               llhttp_get_error_reason(&impl_->parser))};
+    impl_->error = ParseError{
+        400, fmt::format("malformed HTTP request: {}", llhttp_get_error_reason(&impl_->parser))};
   }
   return false;
 }

@@ -26,8 +26,8 @@ struct Response {
 
 /// The status line and headers of a response, with Content-Length `body_size` or, when
 /// `chunked`, Transfer-Encoding: chunked; `keep_alive` false adds Connection: close.
-[[nodiscard]] std::string serialize_head(int status, const Headers& headers,
-                                         std::size_t body_size, bool chunked, bool keep_alive);
+[[nodiscard]] std::string serialize_head(int status, const Headers& headers, std::size_t body_size,
+                                         bool chunked, bool keep_alive);
 
 /// `data` as one chunk of a chunked body (empty data is not allowed: it would end it).
 void append_chunk(std::string& out, std::string_view data);
