@@ -3,7 +3,7 @@
 # Needs root (or sudo) only when something must be installed.
 set -euo pipefail
 packages=(cmake ninja-build g++ clang libasio-dev libfmt-dev nlohmann-json3-dev libvalijson-dev
-          libcli11-dev catch2 libbenchmark-dev node-llhttp nodejs npm)
+          libcli11-dev catch2 libbenchmark-dev node-llhttp nodejs npm haproxy nginx prometheus)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
