@@ -689,10 +689,16 @@ std::string EnhancedParameterValidator::validate_url(
   const auto scan = scan_utf8(url);
   if (!scan.valid) fail(kField, utf8_error("URL", scan.error_offset));
   if (url.empty()) fail(kField, "URL must not be empty");
-  for (const char c : url) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7F)
-      fail(kField, "URL must not contain whitespace or control characters");
+  // Controls and whitespace, ASCII or not: C0, DEL, C1 (U+0080..U+009F, UTF-8 C2 80..C2 9F)
+  // and every Unicode whitespace character (U+00A0, U+2000..U+200A, U+3000, ...). A URL
+  // parser may drop, keep or split on them, so what the caller checks is not what it opens.
+  const char* const end = url.data() + url.size();
+  for (const char* p = url.data(); p < end; ++p) {
+    const auto u = static_cast<unsigned char>(*p);
+    const bool refused = u < 0x80 ? (u <= 0x20 || u == 0x7F)
+                                  : (u == 0xC2 && static_cast<unsigned char>(p[1]) <= 0x9F) ||
+                                        whitespace_at(p, end) != 0;
+    if (refused) fail(kField, "URL must not contain whitespace or control characters");
   }
 
   auto is_alpha = [](char c) {

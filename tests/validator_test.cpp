@@ -674,6 +674,45 @@ TEST_CASE("URLs need a scheme and a host", "[validator]") {
         std::string::npos);
 }
 
+TEST_CASE("URLs refuse C1 controls and Unicode whitespace as they refuse ASCII ones",
+          "[validator]") {
+  EnhancedParameterValidator v;
+  // Each is refused inside the host, the path and the query.
+  const char* const refused[] = {
+      "\xC2\x80",      // U+0080, first C1 control
+      "\xC2\x85",      // U+0085 NEXT LINE (C1 and whitespace)
+      "\xC2\x9B",      // U+009B CSI
+      "\xC2\x9F",      // U+009F, last C1 control
+      "\xC2\xA0",      // U+00A0 NO-BREAK SPACE
+      "\xE1\x9A\x80",  // U+1680 OGHAM SPACE MARK
+      "\xE2\x80\x80",  // U+2000 EN QUAD
+      "\xE2\x80\x8A",  // U+200A HAIR SPACE
+      "\xE2\x80\xA8",  // U+2028 LINE SEPARATOR
+      "\xE2\x80\xA9",  // U+2029 PARAGRAPH SEPARATOR
+      "\xE2\x80\xAF",  // U+202F NARROW NO-BREAK SPACE
+      "\xE2\x81\x9F",  // U+205F MEDIUM MATHEMATICAL SPACE
+      "\xE3\x80\x80",  // U+3000 IDEOGRAPHIC SPACE
+  };
+  for (const char* bad : refused) {
+    for (const std::string& url :
+         {fmt::format("https://exa{}mple.com/", bad), fmt::format("https://example.com/a{}b", bad),
+          fmt::format("https://example.com/?q={}", bad)}) {
+      INFO(url);
+      const auto error = expect_error([&] { (void)v.validate_url(url); });
+      CHECK(error.field() == "url");
+      CHECK_THAT(error.reason(),
+                 Catch::Equals("URL must not contain whitespace or control characters"));
+    }
+  }
+  // Their neighbours are ordinary letters and pass: U+00A1, U+00FC, U+2010 (hyphen),
+  // U+3001 (ideographic comma).
+  for (const char* fine : {"\xC2\xA1", "\xC3\xBC", "\xE2\x80\x90", "\xE3\x80\x81"}) {
+    const std::string url = fmt::format("https://example.com/{}", fine);
+    INFO(url);
+    CHECK(v.validate_url(url) == url);
+  }
+}
+
 TEST_CASE("URLs: the scheme must be allowed when a set is given", "[validator]") {
   EnhancedParameterValidator v;
   const std::vector<std::string> web = {"http", "https"};

@@ -242,7 +242,8 @@ class EnhancedParameterValidator {
                                  const std::optional<std::filesystem::path>& root = std::nullopt);
 
   /// Checks a URL and returns it unchanged: valid UTF-8 without whitespace or control
-  /// characters, a scheme (RFC 3986: a letter, then letters, digits, '+', '-', '.'), then
+  /// characters (ASCII controls, DEL, the C1 controls U+0080..U+009F, space and every
+  /// Unicode whitespace character such as U+00A0, U+2000..U+200A, U+3000), a scheme (RFC 3986: a letter, then letters, digits, '+', '-', '.'), then
   /// "//" and a non-empty host (optionally userinfo@ before it and :port after it, port
   /// at most 65535). With `allowed_schemes`, the scheme (compared case-insensitively)
   /// must be one of them. URLs without a host ("mailto:", "file:///") are rejected.
