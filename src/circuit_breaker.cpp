@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include <asio/error.hpp>
 #include <fmt/format.h>
 
 namespace mcp {
@@ -339,9 +340,12 @@ CallReport CircuitBreaker::report_current_exception() noexcept {
   try {
     std::rethrow_exception(report.exception);
   } catch (const std::system_error& e) {
-    if (e.code() == std::errc::operation_canceled) {
+    // Standalone Asio's errors are in its own category ("asio.system"), which maps no
+    // value to a std::errc condition: compare with Asio's codes as well.
+    const std::error_code& code = e.code();
+    if (code == std::errc::operation_canceled || code == asio::error::operation_aborted) {
       report.cancelled = true;
-    } else if (e.code() == std::errc::timed_out) {
+    } else if (code == std::errc::timed_out || code == asio::error::timed_out) {
       report.timed_out = true;
     }
   } catch (...) {  // NOLINT(bugprone-empty-catch): any other exception is just an exception
@@ -462,8 +466,12 @@ void CircuitBreaker::record_slow(const Admission& admission, CallOutcome outcome
     std::uint64_t word = word_.load(std::memory_order_relaxed);
     const auto state = static_cast<BreakerState>(word & kStateMask);
     bool stale = (word >> kGenerationShift) != admission.generation;
+    const std::int64_t now = now_ns();
     if (!stale && admission.probe) {
-      // A probe whose slot expired reports too late: its verdict no longer counts.
+      // A probe whose slot expired reports too late: its verdict no longer counts. Slots
+      // expire by the clock, not only when another call asks: expire them here too, so a
+      // late report is ignored even when no try_acquire ran since its slot was freed.
+      im.expire_probes_locked(now);
       const auto it = std::find_if(im.probes.begin(), im.probes.end(), [&](const Impl::Probe& p) {
         return p.ticket == admission.ticket;
       });
@@ -477,7 +485,6 @@ void CircuitBreaker::record_slow(const Admission& admission, CallOutcome outcome
       stripe().ignored.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    const std::int64_t now = now_ns();
     if (state == BreakerState::closed) {
       if (track_window_) im.advance_window_locked(now);
       if (outcome == CallOutcome::success) {

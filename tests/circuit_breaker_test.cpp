@@ -18,8 +18,14 @@
 #include <vector>
 
 #include <asio/awaitable.hpp>
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
+#include <asio/error.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
 
 #include "support/manual_clock.hpp"
@@ -467,6 +473,42 @@ TEST_CASE("A probe that never reports frees its slot after half_open_max_wait",
   CHECK(breaker.state() == BreakerState::closed);
 }
 
+TEST_CASE("A probe reporting after half_open_max_wait is ignored even if nobody asked meanwhile",
+          "[circuit_breaker]") {
+  ManualClock clock;
+  CircuitBreakerOptions options = exact_options();
+  options.half_open_max_wait = 10s;
+  options.success_threshold = 1;
+  CircuitBreaker breaker("late", options, clock.as_function());
+  trip(breaker);
+  clock.advance(30s);
+
+  // A late success does not close the breaker.
+  const Admission late_success = breaker.try_acquire();
+  REQUIRE(late_success.probe);
+  clock.advance(10s);  // its slot expires now; no try_acquire in between
+  breaker.record(late_success, CallOutcome::success);
+  CHECK(breaker.state() == BreakerState::half_open);
+  CHECK(breaker.info().total_ignored == 1);
+  CHECK(breaker.info().total_successes == 0);
+
+  // A late failure does not reopen it.
+  const Admission late_failure = breaker.try_acquire();
+  REQUIRE(late_failure.probe);
+  clock.advance(11s);
+  breaker.record(late_failure, CallOutcome::failure);
+  CHECK(breaker.state() == BreakerState::half_open);
+  CHECK(breaker.info().total_ignored == 2);
+  CHECK(breaker.info().total_failures == 5);
+
+  // A probe just inside its wait still counts, and its slot was free for it.
+  const Admission on_time = breaker.try_acquire();
+  REQUIRE(on_time.probe);
+  clock.advance(9s);
+  breaker.record(on_time, CallOutcome::success);
+  CHECK(breaker.state() == BreakerState::closed);
+}
+
 TEST_CASE("Results of calls admitted under an earlier generation are ignored",
           "[circuit_breaker]") {
   ManualClock clock;
@@ -846,6 +888,68 @@ TEST_CASE("async_call runs a coroutine through the breaker", "[circuit_breaker]"
   CHECK(log[0] == R"({"isError":true})");
   CHECK(log[2] == "down");
   CHECK(log[7] == "circuit breaker 'async' is open; retry after 30000 ms");
+}
+
+TEST_CASE("A caller-cancelled Asio wait is a cancellation, not a failure", "[circuit_breaker]") {
+  ManualClock clock;
+  CircuitBreaker breaker("asio", consecutive_only(1), clock.as_function());
+
+  // Asio's own error codes: their category is not std::generic_category.
+  auto report_of = [](const std::system_error& error) {
+    try {
+      throw error;
+    } catch (...) {
+      return CircuitBreaker::report_current_exception();
+    }
+  };
+  const CallReport aborted = report_of(std::system_error(asio::error::operation_aborted));
+  CHECK(aborted.cancelled);
+  CHECK_FALSE(aborted.timed_out);
+  CHECK(breaker.classify(aborted) == CallOutcome::ignored);
+  const CallReport timed_out = report_of(std::system_error(asio::error::timed_out));
+  CHECK(timed_out.timed_out);
+  CHECK_FALSE(timed_out.cancelled);
+  CHECK(breaker.classify(timed_out) == CallOutcome::failure);
+  const CallReport generic =
+      report_of(std::system_error(std::make_error_code(std::errc::timed_out)));
+  CHECK(generic.timed_out);
+  const CallReport refused = report_of(std::system_error(asio::error::connection_refused));
+  CHECK_FALSE(refused.cancelled);
+  CHECK_FALSE(refused.timed_out);
+  CHECK(breaker.classify(refused) == CallOutcome::failure);
+
+  // A one-hour wait, cancelled by its caller through async_call, leaves the breaker closed.
+  asio::io_context io;
+  asio::cancellation_signal cancel;
+  bool waiting = false;
+  std::exception_ptr thrown;
+  asio::co_spawn(
+      io, breaker.async_call([&]() -> asio::awaitable<void> {
+        asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::hours(1));
+        waiting = true;
+        co_await timer.async_wait(asio::use_awaitable);
+      }),
+      asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e) { thrown = e; }));
+  io.poll();
+  REQUIRE(waiting);
+  cancel.emit(asio::cancellation_type::terminal);
+  io.run();
+  REQUIRE(thrown);  // async_call rethrows what the wait threw
+  CHECK_THROWS_AS(std::rethrow_exception(thrown), std::system_error);
+  CHECK(breaker.state() == BreakerState::closed);
+  CHECK(breaker.info().total_failures == 0);
+  CHECK(breaker.info().total_ignored == 1);
+
+  // A timeout is still a failure (threshold 1: it opens the breaker).
+  io.restart();
+  asio::co_spawn(io, breaker.async_call([]() -> asio::awaitable<void> {
+    throw std::system_error(asio::error::timed_out);
+    co_return;
+  }),
+                 [](std::exception_ptr) {});
+  io.run();
+  CHECK(breaker.info().total_failures == 1);
+  CHECK(breaker.state() == BreakerState::open);
 }
 
 TEST_CASE("Unusable options are rejected with std::invalid_argument", "[circuit_breaker]") {

@@ -219,7 +219,8 @@ unsigned assign_breaker_stripe_hint() noexcept;
  * becomes a probe; at most `half_open_max_calls` probes run at once, the rest are
  * rejected. `success_threshold` consecutive probe successes close it, any probe failure
  * reopens it, an ignored outcome just frees the probe's slot. A probe that has not
- * reported within `half_open_max_wait` loses its slot (its late result is ignored).
+ * reported within `half_open_max_wait` loses its slot (its late result is ignored,
+ * whether or not another call asked the breaker in between).
  *
  * Every transition increments the breaker's generation; a result whose admission
  * carries an older generation (a call admitted before the breaker opened that ends
@@ -327,8 +328,11 @@ class CircuitBreaker {
   }
 
   /// A report of the exception being handled: `cancelled` when it is a std::system_error
-  /// equal to std::errc::operation_canceled (Asio's operation_aborted), `timed_out` when
-  /// it equals std::errc::timed_out. Call it only inside a catch block.
+  /// whose code is Asio's `asio::error::operation_aborted` (what a cancelled Asio wait
+  /// throws) or equals std::errc::operation_canceled; `timed_out` when it is
+  /// `asio::error::timed_out` or equals std::errc::timed_out. (Standalone Asio's codes are
+  /// in their own category and do not compare equal to std::errc values, so both are
+  /// checked.) Call it only inside a catch block.
   [[nodiscard]] static CallReport report_current_exception() noexcept;
 
   /// Runs `f()` through the breaker; throws CircuitOpenError when rejected, rethrows
