@@ -23,7 +23,6 @@ const NODE_ID = /^[A-Za-z0-9_]+$/;  // what mcp-htm-server --node-id accepts
 
 /// The template text with `values` ({name: value}) and `nodes` ([{id, addr}]) filled in.
 export function render(template, values = {}, nodes = []) {
-  if (nodes.length === 0) throw new Error('at least one node is needed');
   for (const n of nodes) {
     if (!NODE_ID.test(n.id)) throw new Error(`node id '${n.id}': letters, digits and '_' only`);
     if (!n.addr) throw new Error(`node ${n.id}: no address`);
@@ -47,6 +46,7 @@ export function render(template, values = {}, nodes = []) {
       out.push(fill(lines[i], undefined, `line ${i + 1}`));
       continue;
     }
+    if (nodes.length === 0) throw new Error(`line ${i + 1}: '# @each node' and no --node given`);
     const start = i + 1;
     let end = start;
     while (end < lines.length && !END.test(lines[end])) {
