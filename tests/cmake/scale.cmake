@@ -3,6 +3,7 @@
 # (tests/scale/scale_test.mjs; docs/scale-out.md). Owned by the scale-out area.
 # - scale:balancers  sticky sessions and round robin, kill -9 of a node mid-run, SIGTERM
 #                    drain, progress through the proxy; for HAProxy and for nginx.
+# - scale:docs       the configs shown in docs/scale-out.md are deploy/'s templates rendered.
 # Registered when node, haproxy and nginx are found (scripts/install-deps.sh installs them);
 # otherwise a test that reports itself skipped, so a missing balancer shows. Skipped (77)
 # too until `npm ci --prefix tests/e2e` has installed the SDK client.
@@ -24,6 +25,10 @@ if(MCP_HTM_NODE AND MCP_HTM_HAPROXY AND MCP_HTM_NGINX)
 else()
   add_test(NAME scale:balancers
     COMMAND sh -c "echo 'SKIP: needs node, haproxy and nginx (scripts/install-deps.sh)'; exit 77")
+endif()
+if(MCP_HTM_NODE)
+  add_test(NAME scale:docs COMMAND ${MCP_HTM_NODE} ${CMAKE_CURRENT_LIST_DIR}/../scale/docs_check.mjs)
+  set_tests_properties(scale:docs PROPERTIES TIMEOUT 60 LABELS "scale;docs")
 endif()
 # Loopback ports only (ephemeral, picked free), so it may run in parallel with anything; its
 # waits all have deadlines (the script stops itself well inside the timeout).
