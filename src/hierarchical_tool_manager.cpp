@@ -455,8 +455,8 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // The full path, for calls try_inline could not finish.
-  asio::awaitable<void> run_async(ToolCall& call, DispatchResult& out, const RequestContext& context,
-                                  TimePoint start,
+  asio::awaitable<void> run_async(ToolCall& call, DispatchResult& out,
+                                  const RequestContext& context, TimePoint start,
                                   std::optional<std::chrono::milliseconds> call_timeout,
                                   std::optional<TimePoint> batch_deadline) {
     Slot* slot = find_slot(call.category);
@@ -581,6 +581,33 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     ~CallsAdmitted() { impl->end_calls(n); }
   };
 
+  // The calls of one batch as the manager counts them: each slot, once its result is
+  // final (it ran, failed, timed out, or will never start), is told to on_result and
+  // leaves calls_in_flight(). So a batch counts as its unfinished calls, and on_result
+  // sees every slot exactly once. Calls the batch never ended (an exception) end with it.
+  struct BatchCalls {
+    Impl* impl;
+    std::size_t total;
+    const ResultCallback* on_result;  // lives in the awaiting frame's options
+    std::atomic<std::size_t> ended{0};
+
+    BatchCalls(Impl* owner, std::size_t n, const ResultCallback* callback)
+        : impl(owner), total(n), on_result(callback) {}
+    BatchCalls(const BatchCalls&) = delete;
+    BatchCalls& operator=(const BatchCalls&) = delete;
+    ~BatchCalls() { end(total - ended.load(std::memory_order_relaxed)); }
+
+    void report(std::size_t index, const DispatchResult& out) const {
+      if (*on_result) (*on_result)(index, out);
+    }
+    // Ends `k` reported slots (the inline pass ends a chunk's calls together).
+    void end(std::size_t k) {
+      if (k == 0) return;
+      ended.fetch_add(k, std::memory_order_relaxed);
+      impl->end_calls(k);
+    }
+  };
+
   static void refuse_shutting_down(DispatchResult& out) {
     out.set_error(ErrorCode::shutting_down,
                   "the tool manager is shutting down and accepts no new calls");
@@ -619,9 +646,9 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     std::size_t limit = 0;             // most workers at once
     bool return_exceptions = true;
     std::optional<TimePoint> deadline;
-    const ResultCallback* on_result = nullptr;  // lives in the awaiting frame's options
-    const RequestContext* context = nullptr;    // so does this
-    std::uint64_t first_request_id = 0;         // of call 0; call i gets first + i
+    BatchCalls* admitted = nullptr;           // lives in the awaiting frame
+    const RequestContext* context = nullptr;  // so does this
+    std::uint64_t first_request_id = 0;       // of call 0; call i gets first + i
 
     std::atomic<std::size_t> next{0};  // next position in `pending` to claim
     std::atomic<bool> stop{false};     // no more calls start (cancel or fail-fast)
@@ -729,7 +756,8 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
         }
         Impl::finish(call, out, start, Clock::now(), self->first_request_id + i);
         if (!out.ok()) self->note_failure(i);
-        if (*self->on_result) (*self->on_result)(i, out);
+        self->admitted->report(i, out);
+        self->admitted->end(1);
       }
       self->workers_running.arrive();
     }
@@ -759,7 +787,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     std::vector<DispatchResult>* results = nullptr;
     bool return_exceptions = true;
     std::optional<TimePoint> deadline;
-    const ResultCallback* on_result = nullptr;
+    BatchCalls* admitted = nullptr;
     const RequestContext* context = nullptr;
     std::uint64_t first_request_id = 0;  // of call 0; call i gets first + i
     std::size_t chunk = 0;
@@ -785,6 +813,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
         const std::size_t begin = next.fetch_add(chunk, std::memory_order_relaxed);
         if (begin >= n) break;
         const std::size_t end = std::min(n, begin + chunk);
+        std::size_t finished = 0;
         for (std::size_t i = begin; i < end; ++i) {
           if (stop.load(std::memory_order_relaxed)) break;
           ToolCall& call = (*calls)[i];
@@ -798,8 +827,10 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
           now = Clock::now();
           Impl::finish(call, out, start, now, first_request_id + i);
           if (!out.ok()) note_failure(i);
-          if (*on_result) (*on_result)(i, out);
+          admitted->report(i, out);
+          ++finished;
         }
+        admitted->end(finished);
       }
       std::lock_guard lock(mutex);
       pending.insert(pending.end(), local_pending.begin(), local_pending.end());
@@ -850,10 +881,11 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
         refuse_shutting_down(results[i]);
         results[i].category = std::move(calls[i].category);
         results[i].tool = std::move(calls[i].tool);
+        if (options.on_result) options.on_result(i, results[i]);
       }
       co_return batch;
     }
-    const CallsAdmitted admitted{this, n};
+    BatchCalls admitted(this, n, &options.on_result);
 
     const std::optional<TimePoint> deadline =
         options.deadline ? std::optional<TimePoint>(Clock::now() + *options.deadline)
@@ -866,7 +898,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     pass->results = &results;
     pass->return_exceptions = options.return_exceptions;
     pass->deadline = deadline;
-    pass->on_result = &options.on_result;
+    pass->admitted = &admitted;
     pass->context = &options.context;
     pass->first_request_id = reserve_request_ids(n);
     const bool shared = n >= InlinePass::share_threshold;
@@ -892,7 +924,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
       state->limit = std::min(options.max_concurrent.value_or(n), state->pending.size());
       state->return_exceptions = options.return_exceptions;
       state->deadline = deadline;
-      state->on_result = &options.on_result;
+      state->admitted = &admitted;
       state->context = &options.context;
       state->first_request_id = pass->first_request_id;
       state->workers_running.parties = 1;
@@ -903,6 +935,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     }
     batch.stopped = stopped;
 
+    std::size_t never_started = 0;
     for (std::size_t i = 0; i < n; ++i) {
       DispatchResult& out = results[i];
       if (out.request_id != 0) continue;
@@ -914,7 +947,10 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
                         ? fmt::format("not started: the batch stopped when call {} failed",
                                       *batch.first_error)
                         : std::string("cancelled before the call started"));
+      admitted.report(i, out);
+      ++never_started;
     }
+    admitted.end(never_started);
     co_return batch;
   }
 };

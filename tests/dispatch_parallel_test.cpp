@@ -447,6 +447,173 @@ TEST_CASE("on_result reports every call once, as it completes", "[dispatch_paral
   pool.join();
 }
 
+namespace {
+// Counts on_result per slot and keeps the code it was told, for the item-5 tests.
+struct ResultLog {
+  std::mutex mutex;
+  std::vector<int> seen;
+  std::vector<std::optional<ErrorCode>> codes;
+  explicit ResultLog(std::size_t n) : seen(n, 0), codes(n) {}
+  mcp::ResultCallback callback() {
+    return [this](std::size_t i, const mcp::DispatchResult& r) {
+      std::lock_guard lock(mutex);
+      ++seen.at(i);
+      if (!r.ok()) codes.at(i) = r.code();
+    };
+  }
+  // Every slot reported exactly once, with the code the batch returned for it.
+  void check_against(const mcp::BatchResult& batch) {
+    std::lock_guard lock(mutex);
+    REQUIRE(batch.size() == seen.size());
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+      INFO("slot " << i);
+      CHECK(seen[i] == 1);
+      if (batch[i].ok()) {
+        CHECK_FALSE(codes[i]);
+      } else {
+        CHECK(codes[i] == batch[i].code());
+      }
+    }
+  }
+};
+}  // namespace
+
+TEST_CASE("on_result reports the slots a fail-fast batch never started", "[dispatch_parallel]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  Gate never(io.get_executor());
+  auto category = std::make_shared<mcp::ToolCategory>("t", "mixed");
+  category->add_tool(mcp::ToolSpec("hang", "waits until cancelled"),
+                     [&](Json) -> asio::awaitable<Json> {
+                       co_await never.wait();
+                       throw std::system_error(asio::error::operation_aborted);
+                     });
+  category->add_tool(mcp::ToolSpec("fail", "fails after suspending"),
+                     [](Json) -> asio::awaitable<Json> {
+                       co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+                       throw std::runtime_error("broken");
+                     });
+  category->add_tool(mcp::ToolSpec("count", "answers at once"), [](Json) { return 1; });
+  manager.register_category(category);
+
+  SECTION("stopped by a failing coroutine call") {
+    std::vector<ToolCall> calls{{"t", "hang", {}},
+                                {"t", "hang", {}},
+                                {"t", "fail", {}},
+                                {"t", "hang", {}},
+                                {"t", "hang", {}}};
+    ResultLog log(calls.size());
+    auto batch =
+        run_awaitable(io, manager.dispatch_parallel(calls, mcp::ParallelOptions{}
+                                                               .with_max_concurrent(3)
+                                                               .with_return_exceptions(false)
+                                                               .with_on_result(log.callback())));
+    REQUIRE(batch.stopped);
+    CHECK(batch[4].request_id == 0);  // never started, yet reported
+    log.check_against(batch);
+  }
+  SECTION("stopped by a failing synchronous call in the inline pass") {
+    std::vector<ToolCall> calls{
+        {"t", "count", {}}, {"t", "nope", {}}, {"t", "count", {}}, {"t", "hang", {}}};
+    ResultLog log(calls.size());
+    auto batch = run_awaitable(
+        io, manager.dispatch_parallel(
+                calls, mcp::ParallelOptions{}.with_return_exceptions(false).with_on_result(
+                           log.callback())));
+    REQUIRE(batch.stopped);
+    CHECK(batch[2].code() == ErrorCode::cancelled);
+    CHECK(batch[3].code() == ErrorCode::cancelled);
+    log.check_against(batch);
+  }
+}
+
+TEST_CASE("on_result reports every slot of a cancelled batch and of a refused one",
+          "[dispatch_parallel]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  Gate never(io.get_executor());
+  auto category = std::make_shared<mcp::ToolCategory>("t", "slow");
+  category->add_tool(mcp::ToolSpec("hang", "waits until cancelled"),
+                     [&](Json) -> asio::awaitable<Json> {
+                       co_await never.wait();
+                       throw std::system_error(asio::error::operation_aborted);
+                     });
+  manager.register_category(category);
+  auto calls = calls_of("t", "hang", 6, [](std::size_t) { return Json::object(); });
+
+  ResultLog cancelled(calls.size());
+  asio::cancellation_signal signal;
+  std::optional<mcp::BatchResult> batch;
+  asio::co_spawn(
+      io,
+      manager.dispatch_parallel(calls, mcp::ParallelOptions{}.with_max_concurrent(2).with_on_result(
+                                           cancelled.callback())),
+      asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e, mcp::BatchResult r) {
+        REQUIRE_FALSE(e);
+        batch = std::move(r);
+      }));
+  io.poll();  // calls 0 and 1 wait, 2..5 wait for the window
+  signal.emit(asio::cancellation_type::terminal);
+  io.run();
+  REQUIRE(batch);
+  for (const auto& r : *batch) CHECK(r.code() == ErrorCode::cancelled);
+  cancelled.check_against(*batch);
+
+  (void)run_awaitable(io, manager.graceful_shutdown(std::chrono::milliseconds(1)));
+  ResultLog refused(calls.size());
+  auto late = run_awaitable(
+      io,
+      manager.dispatch_parallel(calls, mcp::ParallelOptions{}.with_on_result(refused.callback())));
+  for (const auto& r : late) CHECK(r.code() == ErrorCode::shutting_down);
+  refused.check_against(late);
+}
+
+TEST_CASE("calls_in_flight counts the calls of a batch, each until its own result is final",
+          "[dispatch_parallel][shutdown]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  Gate first(io.get_executor());
+  Gate second(io.get_executor());
+  auto category = std::make_shared<mcp::ToolCategory>("t", "mixed");
+  category->add_tool(mcp::ToolSpec("sync", "answers at once"), [](Json) { return 1; });
+  category->add_tool(mcp::ToolSpec("gated", "waits for its gate"),
+                     [&](Json args) -> asio::awaitable<Json> {
+                       Gate& gate = args["gate"] == 1 ? first : second;
+                       co_await gate.wait();
+                       co_return "opened";
+                     });
+  manager.register_category(category);
+  std::vector<ToolCall> calls{{"t", "sync", {}},
+                              {"t", "gated", {{"gate", 1}}},
+                              {"t", "sync", {}},
+                              {"t", "gated", {{"gate", 2}}},
+                              {"t", "sync", {}}};
+  std::optional<mcp::BatchResult> batch;
+  asio::co_spawn(io, manager.dispatch_parallel(calls),
+                 [&](std::exception_ptr, mcp::BatchResult r) { batch = std::move(r); });
+  io.poll();
+  CHECK(manager.calls_in_flight() == 2);  // the three synchronous calls have ended
+  first.open();
+  io.poll();
+  CHECK(manager.calls_in_flight() == 1);
+  REQUIRE_FALSE(batch);
+
+  std::optional<mcp::ShutdownReport> report;
+  asio::co_spawn(io, manager.graceful_shutdown(std::chrono::milliseconds(10)),
+                 [&](std::exception_ptr, mcp::ShutdownReport r) {
+                   report = r;
+                   second.open();  // let the straggler end so the test can finish
+                 });
+  io.run();
+  REQUIRE(report);
+  CHECK_FALSE(report->completed);
+  CHECK(report->still_running == 1);
+  CHECK(report->drained == 0);
+  REQUIRE(batch);
+  CHECK(batch->succeeded() == 5);
+  CHECK(manager.calls_in_flight() == 0);
+}
+
 TEST_CASE("A batch submitted during shutdown is refused whole", "[dispatch_parallel]") {
   asio::io_context io;
   mcp::HierarchicalToolManager manager(io.get_executor());

@@ -45,9 +45,14 @@ struct CallOptions {
   }
 };
 
-/// Called once per call of a batch as soon as its result is final, with the call's
-/// index; on whichever pool thread ran the call, possibly concurrently: it must be
-/// thread-safe and must not block (MCP progress notifications hook in here).
+/// Called exactly once for every call of a batch, as soon as its result is final, with
+/// the call's index and that result -- the calls that ran, and also those that never
+/// started (a stopped, cancelled or timed-out batch: `cancelled` / `timeout`; a batch
+/// refused during shutdown: `shutting_down`), so the count of calls reported reaches
+/// the batch's size before dispatch_parallel returns. Called on whichever pool thread
+/// ran the call (the awaiting coroutine's for calls that never started), possibly
+/// concurrently: it must be thread-safe and must not block (MCP progress notifications
+/// hook in here).
 using ResultCallback = std::function<void(std::size_t index, const DispatchResult& result)>;
 
 /// Options of HierarchicalToolManager::dispatch_parallel.
@@ -65,7 +70,7 @@ struct ParallelOptions {
   /// Deadline of the whole batch: calls still running are cancelled and read `timeout`,
   /// calls not yet started read `timeout` too.
   std::optional<std::chrono::milliseconds> deadline;
-  /// Optional: told about each result as it completes.
+  /// Optional: told about each slot's result once it is final (see ResultCallback).
   ResultCallback on_result;
   /// The client request the batch serves: each tool that takes a RequestContext gets it.
   RequestContext context;

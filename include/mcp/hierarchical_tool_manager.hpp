@@ -37,7 +37,9 @@ struct ManagerOptions {
   std::optional<std::chrono::milliseconds> default_timeout;
 };
 
-/// What graceful_shutdown() achieved.
+/// What graceful_shutdown() achieved. Counts are of calls: a dispatch is one call, a
+/// dispatch_parallel batch is as many calls as it has unfinished slots (each slot ends
+/// once its own result is final), as calls_in_flight() counts them.
 struct ShutdownReport {
   bool completed = false;         ///< every call in flight finished before the timeout
   std::size_t drained = 0;        ///< calls that finished while shutdown waited
@@ -140,7 +142,9 @@ class HierarchicalToolManager {
       std::chrono::milliseconds timeout);
 
   [[nodiscard]] bool is_shutting_down() const noexcept;
-  /// Calls admitted and not yet finished.
+  /// Calls admitted and not yet finished: one per dispatch, and one per slot of a
+  /// dispatch_parallel batch whose result is not final yet (a batch of 100 with 99 calls
+  /// done counts 1).
   [[nodiscard]] std::size_t calls_in_flight() const noexcept;
 
   /// Names of every registered category, sorted.
