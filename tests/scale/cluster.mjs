@@ -126,12 +126,20 @@ export class Cluster {
       this.url = this.nodes[0].url;
       return this;
     }
-    this.port = await freePort();
-    this.url = new URL(`http://127.0.0.1:${this.port}/mcp`);
-    if (this.kind === 'haproxy') await this.startHaproxy();
-    else if (this.kind === 'nginx') await this.startNginx();
-    else throw new Error(`unknown balancer ${this.kind}`);
-    return this;
+    if (!['haproxy', 'nginx'].includes(this.kind)) throw new Error(`unknown balancer ${this.kind}`);
+    // A port found free can be taken by someone else before the balancer binds it: then the
+    // balancer exits at once, and it is started again on other ports.
+    for (let attempt = 1; ; attempt++) {
+      this.port = await freePort();
+      this.url = new URL(`http://127.0.0.1:${this.port}/mcp`);
+      try {
+        if (this.kind === 'haproxy') await this.startHaproxy();
+        else await this.startNginx();
+        return this;
+      } catch (e) {
+        if (attempt >= 3 || !this.balancer?.exited) throw e;
+      }
+    }
   }
 
   async startNode(id) {
@@ -169,8 +177,8 @@ export class Cluster {
   }
 
   async startNginx() {
-    mkdirSync(join(this.dir, 'tmp'));
-    mkdirSync(join(this.dir, 'logs'));
+    mkdirSync(join(this.dir, 'tmp'), { recursive: true });
+    mkdirSync(join(this.dir, 'logs'), { recursive: true });
     // As root, nginx's worker runs as nobody: it must reach its temp directories.
     chmodSync(this.dir, 0o755);
     const template = this.mode === 'stateless' ? templates['nginx-stateless'] : templates['nginx-sessions'];
