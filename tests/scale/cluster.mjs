@@ -116,7 +116,7 @@ export class Cluster {
     this.nodes = [];  // {id, s (the process of http_server_process.mjs), port, url}
     this.dir = mkdtempSync(join(tmpdir(), `mcp-htm-scale-${kind}-`));
     this.balancer = undefined;
-    this.workers = [];  // nginx worker PIDs, checked gone at stop
+    this.workers = [];  // nginx's worker PIDs at stop, checked gone
   }
 
   /// Starts the nodes and the balancer; resolves when the balancer routes to every node.
@@ -190,7 +190,6 @@ export class Cluster {
     this.balancer = spawnBalancer(programs.nginx, ['-p', this.dir, '-c', main, '-g',
       `daemon off; pid ${this.dir}/nginx.pid; error_log stderr notice;`], 'SIGTERM');
     await this.waitBalancer(() => waitForPort(this.port, 200, 'nginx port').catch(() => undefined), 'nginx listening');
-    this.workers = childrenOf(this.balancer.child.pid);
   }
 
   async waitBalancer(probe, what) {
@@ -226,6 +225,8 @@ export class Cluster {
     const nodeExits = this.nodes.map((n) => (n.s.exited ? undefined : proc.stopServer(n.s, 'SIGKILL', 5000)));
     const b = this.balancer;
     if (b && !b.exited) {
+      // nginx's workers, as they are now (they fork after the port is bound).
+      if (this.kind === 'nginx') this.workers = childrenOf(b.child.pid);
       b.child.kill(b.exitSignal);
       await withDeadline(b.exit, 5000, `${this.kind} exit`);
     }
