@@ -14,7 +14,9 @@
 #endif
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <locale>
 #include <mutex>
 #include <optional>
@@ -420,6 +422,78 @@ std::optional<SchemaViolation> overlong_name(const Json& value) {
   return std::nullopt;
 }
 
+// JSON Schema counts a number with a zero fractional part as an integer from draft 6 on
+// (2.0 matches "type": "integer"); valijson's strict type check takes only what nlohmann
+// stores as an integer. A value holding such a double is therefore validated as a copy
+// with each of them stored as the integer it equals -- the same number, so every other
+// keyword (minimum, multipleOf, enum, const) decides as before. Doubles beyond the
+// 64-bit integers have no integer to be stored as and stay doubles (not integers).
+bool as_integer(double value, Json& out) {
+  if (!(value >= -9223372036854775808.0 && value < 18446744073709551616.0) ||
+      value != std::floor(value)) {
+    return false;
+  }
+  if (value < 0) {
+    out = static_cast<std::int64_t>(value);
+  } else {
+    out = static_cast<std::uint64_t>(value);
+  }
+  return true;
+}
+
+// Calls visit(node) for every value inside `value` (itself included), without recursion.
+template <typename J, typename Visit>
+void for_each_value(J& value, Visit visit) {
+  std::vector<J*> pending{&value};
+  while (!pending.empty()) {
+    J* node = pending.back();
+    pending.pop_back();
+    if (!visit(*node)) return;
+    if (node->is_structured()) {
+      for (auto& child : *node) {
+        if (child.is_structured() || child.is_number_float()) pending.push_back(&child);
+      }
+    }
+  }
+}
+
+bool has_integral_double(const Json& value) {
+  bool found = false;
+  Json ignored;
+  for_each_value(value, [&](const Json& node) {
+    found = node.is_number_float() && as_integer(node.get<double>(), ignored);
+    return !found;
+  });
+  return found;
+}
+
+Json with_integral_doubles_as_integers(const Json& value) {
+  Json copy = value;
+  for_each_value(copy, [](Json& node) {
+    Json integer;
+    if (node.is_number_float() && as_integer(node.get<double>(), integer))
+      node = std::move(integer);
+    return true;
+  });
+  return copy;
+}
+
+// True when some "type" keyword of the document names "integer" (a superset of the type
+// constraints valijson compiled: it resolves only local $refs).
+bool mentions_integer_type(const Json& node) {
+  bool found = false;
+  for_each_value(node, [&](const Json& n) {
+    if (!n.is_object()) return true;
+    const auto type = n.find("type");
+    if (type != n.end()) {
+      found = *type == "integer" ||
+              (type->is_array() && std::find(type->begin(), type->end(), "integer") != type->end());
+    }
+    return !found;
+  });
+  return found;
+}
+
 }  // namespace
 
 struct JsonSchema::Impl {
@@ -428,6 +502,7 @@ struct JsonSchema::Impl {
   std::optional<Json> guarded;  // source with its date/time formats rewritten, if any
   valijson::Schema compiled;
   PatternScan scan;
+  bool integral_doubles_are_integers = false;  // draft 6 and later, with "integer" somewhere
 };
 
 namespace {
@@ -465,6 +540,8 @@ JsonSchema::JsonSchema(const Json& schema)
     const Adapter adapter(document);
     parser.populateSchema(adapter, impl_->compiled);
     scan_patterns(document, impl_->scan);
+    impl_->integral_doubles_are_integers =
+        version == valijson::SchemaParser::kDraft7 && mentions_integer_type(document);
   } catch (const SchemaError&) {
     throw;
   } catch (const std::exception& e) {
@@ -487,8 +564,12 @@ std::vector<SchemaViolation> JsonSchema::validate(const Json& value) const {
   RegexCache& regexes = thread_regex_cache(scan.patterns.size());
   for (const auto& [text, regex] : scan.patterns) regexes.try_emplace(text, regex);
 
+  std::optional<Json> normalised;
+  if (impl_->integral_doubles_are_integers && has_integral_double(value)) {
+    normalised = with_integral_doubles_as_integers(value);
+  }
   valijson::ValidationResults results;
-  const Adapter target(value);
+  const Adapter target(normalised ? *normalised : value);
   valijson::ValidationVisitor<Adapter> visitor(target, std::vector<std::string>(1, "<root>"),
                                                /*strictTypes=*/true, &results, regexes);
   try {

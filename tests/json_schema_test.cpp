@@ -304,6 +304,42 @@ TEST_CASE("anyOf failures list what each alternative wanted", "[json_schema]") {
   CHECK(has_violation(violations, "/x", "type"));
 }
 
+TEST_CASE("A number with a zero fraction is an integer (draft 6 and later)", "[json_schema]") {
+  const JsonSchema integer(Json::parse(R"({"type": "integer", "minimum": -5, "maximum": 10})"));
+  for (const Json& value : {Json(2.0), Json(-3.0), Json(0.0), Json(-0.0), Json(10.0), Json(2)}) {
+    INFO(value.dump());
+    CHECK(integer.validate(value).empty());
+  }
+  for (const Json& value : {Json(2.5), Json(11.0), Json(-6.0), Json("2"), Json(true)}) {
+    INFO(value.dump());
+    CHECK_FALSE(integer.validate(value).empty());
+  }
+  CHECK(has_violation(integer.validate(Json(2.5)), "", "type"));
+  // Nested, in arrays, alongside other types, and with multipleOf.
+  const JsonSchema nested(Json::parse(R"({
+    "type": "object",
+    "properties": {
+      "n": {"type": "integer"},
+      "list": {"type": "array", "items": {"type": ["integer", "null"]}},
+      "even": {"type": "integer", "multipleOf": 2}
+    }
+  })"));
+  CHECK(nested.validate(Json::parse(R"({"n": 3.0, "list": [1, 2.0, null, -7.0], "even": 4.0})"))
+            .empty());
+  const auto violations =
+      nested.validate(Json::parse(R"({"n": 3.5, "list": [1, 2.25], "even": 3.0})"));
+  CHECK(has_violation(violations, "/n", "type"));
+  CHECK(has_violation(violations, "/list/1", "type"));
+  CHECK(has_violation(violations, "/even", "multiple"));
+  // Beyond the 64-bit integers a double has no integer to stand for.
+  CHECK_FALSE(JsonSchema(Json::parse(R"({"type": "integer"})")).validate(Json(1e300)).empty());
+  // Draft 4 says an integer has no fraction part: 2.0 stays refused there.
+  const JsonSchema draft4(
+      Json::parse(R"({"$schema": "http://json-schema.org/draft-04/schema#", "type": "integer"})"));
+  CHECK_FALSE(draft4.validate(Json(2.0)).empty());
+  CHECK(draft4.validate(Json(2)).empty());
+}
+
 TEST_CASE("A moved schema keeps validating", "[json_schema]") {
   JsonSchema first(kSearchSchema);
   JsonSchema second(std::move(first));

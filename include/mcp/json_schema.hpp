@@ -34,7 +34,10 @@ class SchemaError : public std::invalid_argument {
  * as unknown keywords are), or as draft 4 / draft 3 when their "$schema" says so.
  * Only local "$ref"s ("#/definitions/...", "#/$defs/...", "#") are resolved. The
  * validation semantics, `additionalProperties` included, are valijson's, with these
- * hardening changes (draft 7 schemas):
+ * changes (draft 7 schemas):
+ * - a number with a zero fractional part is an integer, as JSON Schema says from draft 6
+ *   on (`2.0` matches `"type": "integer"`; valijson's strict types take only integers
+ *   stored as such); doubles beyond the 64-bit integers are not;
  * - `pattern` regexes run on a non-recursive matcher, so that a long string cannot
  *   exhaust the stack;
  * - the formats "date", "time" and "date-time" constrain strings only (as JSON Schema

@@ -7,6 +7,7 @@
 
 #include <mcp/json.hpp>
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -32,11 +33,12 @@ inline constexpr std::int64_t max_meta_timeout_ms = 86'400'000;
 }
 
 /// True only when the `tools_dispatch` inputSchema certainly accepts `args`:
-/// `{category, tool[, params: object][, timeout_ms: integer 1..86400000]}` and nothing
-/// else. False means "not sure": the caller runs the schema validation, which also
-/// names what is wrong. Validating through valijson costs several microseconds (the name
-/// pattern runs a regex), more than the rest of a synchronous call; this check is a few
-/// dozen nanoseconds. server_test checks that it never accepts what the schema rejects.
+/// `{category, tool[, params: object][, timeout_ms: integer 1..86400000]}` (10.0 is an
+/// integer too) and nothing else. False means "not sure": the caller runs the schema
+/// validation, which also names what is wrong. Validating through valijson costs several
+/// microseconds (the name pattern runs a regex), more than the rest of a synchronous call; this
+/// check is a few dozen nanoseconds. server_test checks that it never accepts what the schema
+/// rejects.
 [[nodiscard]] inline bool plainly_valid_dispatch_arguments(const Json& args) noexcept {
   if (!args.is_object()) return false;
   bool has_category = false;
@@ -57,8 +59,13 @@ inline constexpr std::int64_t max_meta_timeout_ms = 86'400'000;
       } else if (value.is_number_integer()) {
         if (value.get<std::int64_t>() < 1 || value.get<std::int64_t>() > max_meta_timeout_ms)
           return false;
+      } else if (value.is_number_float()) {
+        // JSON Schema (draft 6 on) counts a number with a zero fraction as an integer.
+        const double ms = value.get<double>();
+        if (!(ms >= 1 && ms <= static_cast<double>(max_meta_timeout_ms)) || ms != std::floor(ms))
+          return false;
       } else {
-        return false;  // any other number (5.0, 5.5): the validator decides
+        return false;
       }
     } else {
       return false;
