@@ -146,6 +146,16 @@ class Session {
     }, { idempotent: true });
   }
 
+  /// A tool call (math.add): not repeated after a failed exchange, only after a 404.
+  addCall(a) {
+    return this.call(`add ${a}`, async (c) => {
+      const r = await c.callTool({ name: 'tools_dispatch', arguments: { category: 'math', tool: 'add', params: { a, b: 1 } } },
+        undefined, { timeout: CALL_TIMEOUT });
+      assert.equal(r.structuredContent?.result?.result, a + 1, JSON.stringify(r));
+      return r;
+    });
+  }
+
   /// A tool call the node counts (timing.wait_for_cancel: `started` goes up by one).
   countedCall(ms = 0, options = {}) {
     return this.call(`wait_for_cancel ${ms}`, async (c) => {
@@ -369,10 +379,11 @@ for (const balancer of balancers) {
     let killed;
     const killedGate = new Promise((resolve) => { killed = resolve; });
     const toolFailures = [];
-    const run = await load(sessions, async (s) => {
+    const run = await load(sessions, async (s, i) => {
       await s.listTools();
-      // A tool call is not repeated after a failed exchange (it may have run), only after 404.
-      await s.countedCall(0).catch((e) => toolFailures.push({ node: firstIds.get(s).split('-')[0], kind: kindOf(e) }));
+      // A tool call is not repeated after a failed exchange (it may have run), only after
+      // 404. (Not a counted one: the victim's `waiting` must count only the calls below.)
+      await s.addCall(i).catch((e) => toolFailures.push({ node: firstIds.get(s).split('-')[0], kind: kindOf(e) }));
     }, (i) => (i === Math.floor((3 * M) / 4) ? killedGate : undefined));
     await until(() => (run.done >= (K * M) / 4 ? true : undefined), 20000, 'a quarter of the calls done');
     // In flight on the victim at the kill: a JSON-answered call and an SSE-answered one
@@ -385,9 +396,9 @@ for (const balancer of balancers) {
     const before = await counters(victim);
     const inFlight = {
       json: json.client.callTool({ name: 'tools_dispatch', arguments: { category: 'timing', tool: 'wait_for_cancel', params: { ms: 600000 } } },
-        undefined, { timeout: 4000 }).then(() => 'ok', (e) => kindOf(e)),
+        undefined, { timeout: 6000 }).then(() => 'ok', (e) => kindOf(e)),
       sse: sse.client.callTool({ name: 'tools_dispatch_parallel', arguments: { calls: [{ category: 'timing', tool: 'wait_for_cancel', params: { ms: 600000 } }] } },
-        undefined, { timeout: 4000, onprogress: () => {} }).then(() => 'ok', (e) => kindOf(e)),
+        undefined, { timeout: 6000, onprogress: () => {} }).then(() => 'ok', (e) => kindOf(e)),
     };
     await until(async () => ((await counters(victim)).waiting >= before.waiting + 2 ? true : undefined), 5000, 'both calls running on the victim');
     const tKill = performance.now();
