@@ -150,15 +150,9 @@ asio::awaitable<void> Upstream::run_start(std::shared_ptr<StartAttempt> attempt)
     std::weak_ptr<client::McpClient> weak_session = session;
     session->on_notification([weak](const std::string& method, const Json&) {
       if (method != "notifications/tools/list_changed") return;
-      auto upstream = weak.lock();
-      if (!upstream) return;
-      std::function<void()> callback;
-      {
-        std::lock_guard lock(upstream->mutex_);
-        callback = upstream->tools_changed_;
+      if (auto upstream = weak.lock()) {
+        asio::co_spawn(upstream->strand_, upstream->refresh_tools(), asio::detached);
       }
-      upstream->log(LogLevel::info, "the server's tool list changed; re-reading it");
-      if (callback) callback();
     });
     session->on_closed([weak, weak_session](const std::string& reason) {
       auto upstream = weak.lock();
@@ -229,7 +223,7 @@ void Upstream::session_ended(const std::shared_ptr<client::McpClient>& ended,
                        fmt::format("[{}] the session ended: {}", config_.name, reason));
 }
 
-asio::awaitable<std::vector<Json>> Upstream::tools() {
+asio::awaitable<std::vector<Json>> Upstream::read_tools() {
   auto session = co_await this->session();
   std::vector<Json> all = co_await session->list_tools();
   std::vector<Json> kept;
@@ -238,6 +232,37 @@ asio::awaitable<std::vector<Json>> Upstream::tools() {
     if (allows(tool["name"].get<std::string>())) kept.push_back(std::move(tool));
   }
   co_return kept;
+}
+
+asio::awaitable<std::vector<Json>> Upstream::tools() {
+  std::vector<Json> kept = co_await read_tools();
+  std::lock_guard lock(mutex_);
+  mounted_tools_ = kept;
+  mounted_ = true;
+  co_return kept;
+}
+
+asio::awaitable<void> Upstream::refresh_tools() {
+  auto self = shared_from_this();
+  // Servers send list_changed freely (some at every start): the category is reloaded
+  // only when the list really differs from the one it was built from.
+  std::vector<Json> now;
+  try {
+    now = co_await read_tools();
+  } catch (const std::exception& e) {
+    log(LogLevel::warning, fmt::format("re-reading the tool list failed: {}", e.what()));
+    co_return;
+  }
+  std::function<void()> callback;
+  {
+    std::lock_guard lock(mutex_);
+    // Not mounted yet: the load reads the list after this anyway.
+    if (!mounted_ || now == mounted_tools_) co_return;
+    callback = tools_changed_;
+  }
+  log(LogLevel::info, fmt::format("the tool list changed ({} tools): reloading the category",
+                                  now.size()));
+  if (callback) callback();
 }
 
 asio::awaitable<Json> Upstream::call_tool(std::string name, Json arguments,

@@ -47,6 +47,8 @@ class Upstream : public std::enable_shared_from_this<Upstream> {
 
  private:
   struct StartAttempt;
+  asio::awaitable<std::vector<Json>> read_tools();
+  asio::awaitable<void> refresh_tools();
   asio::awaitable<std::shared_ptr<client::McpClient>> session();
   asio::awaitable<std::shared_ptr<client::McpClient>> session_on_strand();
   asio::awaitable<void> run_start(std::shared_ptr<StartAttempt> attempt);
@@ -64,6 +66,8 @@ class Upstream : public std::enable_shared_from_this<Upstream> {
   std::shared_ptr<client::McpClient> session_;
   std::shared_ptr<StartAttempt> starting_;
   std::function<void()> tools_changed_;
+  std::vector<Json> mounted_tools_;  // the list the category was last built from
+  bool mounted_ = false;
   std::size_t in_flight_ = 0;
   std::size_t starts_ = 0;
   std::size_t start_failures_ = 0;
