@@ -2,8 +2,9 @@
 # Installs the Debian 12 packages mcp-htm builds, tests and benches with, if any is missing.
 # Needs root (or sudo) only when something must be installed.
 set -euo pipefail
-packages=(cmake ninja-build g++ clang libasio-dev libfmt-dev nlohmann-json3-dev libvalijson-dev
-          libcli11-dev catch2 libbenchmark-dev node-llhttp nodejs npm haproxy nginx prometheus)
+# libclang-rt-14-dev: Clang's sanitizer and libFuzzer runtimes (only recommended by clang).
+packages=(cmake ninja-build g++ clang libclang-rt-14-dev libasio-dev libfmt-dev nlohmann-json3-dev
+          libvalijson-dev libcli11-dev catch2 libbenchmark-dev node-llhttp nodejs npm haproxy nginx prometheus)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
