@@ -287,9 +287,17 @@ struct Outcome {
   std::optional<ProtocolError> error;
 };
 
+/// Most schema violations an error lists (`error_count` says how many there are): a
+/// hundred thousand bad items must not make an answer larger than the request.
+constexpr std::size_t max_listed_violations = 10;
+
+/// The first max_listed_violations violations as `[{pointer, reason}]`.
 Json violations_json(const std::vector<SchemaViolation>& violations) {
   Json errors = Json::array();
-  for (const auto& v : violations) errors.push_back({{"pointer", v.pointer}, {"reason", v.reason}});
+  const std::size_t listed = std::min(violations.size(), max_listed_violations);
+  for (std::size_t i = 0; i < listed; ++i) {
+    errors.push_back({{"pointer", violations[i].pointer}, {"reason", violations[i].reason}});
+  }
   return errors;
 }
 
@@ -338,28 +346,62 @@ std::optional<LogLevel> parse_log_level(std::string_view name) noexcept {
 struct Server::Impl : std::enable_shared_from_this<Impl> {
   /// A request being answered. Its messages (progress, log, the response) go to
   /// `reply`: the transport's stream of that request. It is also the RequestReporter of
-  /// the tools it calls, so their reports reach the same stream. The strand owns `signal`
-  /// and `cancelled_by_client`; the rest is set before the request runs, then only read.
-  struct Request final : RequestReporter {
+  /// the tools it calls, so their reports reach the same stream. The strand owns
+  /// `signal`, `cancelled_by_client`, `closed` and `progress_mark`; the rest is set before
+  /// the request runs, then only read.
+  struct Request final : RequestReporter, std::enable_shared_from_this<Request> {
+    explicit Request(executor_type ex) : strand(std::move(ex)) {}
     Json id;
     std::string key;  // id.dump(): distinguishes 1 from "1"
+    executor_type strand;
     asio::cancellation_signal signal;
     bool cancelled_by_client = false;
+    /// Answered, or cancelled by the client: nothing more goes out for it.
+    bool closed = false;
+    /// The reply sink's mark of the last progress notification sent (0: none): the
+    /// response waits for the client to have read it (MessageSink::send_response_after).
+    std::uint64_t progress_mark = 0;
     std::shared_ptr<MessageSink> reply;
-    Json progress_token;          // null: the client asked for no progress
-    std::weak_ptr<Impl> server;   // for the client's log level and the local log
-    std::atomic<bool> answered{false};  // late reports after the response are dropped
+    Json progress_token;                // null: the client asked for no progress
+    std::weak_ptr<Impl> server;         // for the client's log level and the local log
+    std::atomic<bool> answered{false};  // lets reports from other threads stop early
+
+    /// Sends a notification about this request (its progress, or a log message), from any
+    /// thread. It reaches the sink on the strand, where it is dropped once the request is
+    /// closed: whatever a tool reports after the response, or after the client's
+    /// cancellation was read, never follows them.
+    void notify(std::string message, bool is_progress) {
+      if (answered.load(std::memory_order_acquire)) return;
+      auto deliver = [self = shared_from_this(), message = std::move(message),
+                      is_progress]() mutable {
+        if (self->closed) return;
+        if (is_progress) {
+          self->progress_mark =
+              std::max(self->progress_mark, self->reply->send_progress(std::move(message)));
+        } else {
+          self->reply->send(std::move(message));
+        }
+      };
+      if (strand.running_in_this_thread()) {
+        deliver();
+      } else {
+        asio::post(strand, std::move(deliver));
+      }
+    }
 
     void progress(double done, std::optional<double> total, std::string_view message) override {
-      if (progress_token.is_null() || answered.load(std::memory_order_acquire)) return;
+      if (progress_token.is_null()) return;
       Json params = {{"progressToken", progress_token}, {"progress", done}};
       if (total) params["total"] = *total;
       if (!message.empty()) params["message"] = message;
-      reply->send(jsonrpc::make_notification("notifications/progress", params));
+      notify(jsonrpc::make_notification("notifications/progress", params), true);
     }
     void log(LogLevel level, std::string_view logger, const Json& data) override {
       if (answered.load(std::memory_order_acquire)) return;
-      if (auto impl = server.lock()) impl->log_to(*reply, level, logger, data);
+      if (auto impl = server.lock()) {
+        if (auto message = impl->log_message(level, logger, data))
+          notify(std::move(*message), false);
+      }
     }
     [[nodiscard]] bool wants_progress() const noexcept override {
       return !progress_token.is_null();
@@ -416,8 +458,30 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   /// Answers the message being handled (a result or an error).
   void send_response(std::string message) { reply_sink()->send_response(std::move(message)); }
 
+  /// Answers the message being handled with an error. A null `id` means the message's id
+  /// could not be read (not JSON, not UTF-8, too deep, too long, an id of the wrong type).
   void send_error(const Json& id, int code, std::string_view message, const Json& data = nullptr) {
-    send_response(jsonrpc::make_error(id, code, message, data));
+    send_response(id.is_null() ? error_without_id(code, message, data)
+                               : jsonrpc::make_error(id, code, message, data));
+  }
+
+  /// An error for a message whose id could not be read, in the form the negotiated revision
+  /// allows: 2025-11-25's schema lets an error omit its id (and the TypeScript SDK client
+  /// rejects `"id": null`); the older schemas require an id, so there it is JSON-RPC 2.0's
+  /// null. Before initialize, the newest form (the revision the server proposes).
+  [[nodiscard]] std::string error_without_id(int code, std::string_view message,
+                                             const Json& data) const {
+    return version_index.load(std::memory_order_relaxed) <= 0
+               ? jsonrpc::make_error_without_id(code, message, data)
+               : jsonrpc::make_error(nullptr, code, message, data);
+  }
+
+  /// True when the negotiated revision has JSON-RPC batches (2025-03-26 and 2024-11-05;
+  /// 2025-06-18 removed them). Before initialize there is none: initialize itself may
+  /// not be sent in a batch.
+  [[nodiscard]] bool batches_allowed() const noexcept {
+    const int index = version_index.load(std::memory_order_relaxed);
+    return index >= 0 && protocol_versions[static_cast<std::size_t>(index)] < "2025-06-18";
   }
 
   void local_log(LogLevel level, std::string_view text) const {
@@ -425,12 +489,13 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void log(LogLevel level, std::string_view logger, const Json& data) {
-    log_to(*sink, level, logger, data);
+    if (auto message = log_message(level, logger, data)) sink->send(std::move(*message));
   }
 
-  /// Writes the local log and sends `notifications/message` to `target` when `level`
+  /// Writes the local log; returns the `notifications/message` to send when `level`
   /// reaches the client's threshold.
-  void log_to(MessageSink& target, LogLevel level, std::string_view logger, const Json& data) {
+  std::optional<std::string> log_message(LogLevel level, std::string_view logger,
+                                         const Json& data) const {
     if (options.local_log) {
       options.local_log(
           level, fmt::format("{}: {}", logger,
@@ -438,11 +503,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                                  ? data.get<std::string>()
                                  : data.dump(-1, ' ', false, Json::error_handler_t::replace)));
     }
-    if (static_cast<int>(level) >= client_level.load(std::memory_order_relaxed)) {
-      target.send(jsonrpc::make_notification(
-          "notifications/message",
-          {{"level", to_string(level)}, {"logger", logger}, {"data", data}}));
-    }
+    if (static_cast<int>(level) < client_level.load(std::memory_order_relaxed)) return std::nullopt;
+    return jsonrpc::make_notification(
+        "notifications/message", {{"level", to_string(level)}, {"logger", logger}, {"data", data}});
   }
 
   void categories_changed() {
@@ -478,6 +541,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       if (scan.error == jsonrpc::ScanError::invalid_utf8) {
         send_error(nullptr, jsonrpc::parse_error, "Parse error: the message is not valid UTF-8",
                    Json{{"reason", "invalid_utf8"}, {"offset", scan.offset}});
+      } else if (scan.error == jsonrpc::ScanError::nul_byte) {
+        send_error(nullptr, jsonrpc::parse_error,
+                   "Parse error: a NUL byte in the message (a line holds exactly one JSON value)",
+                   Json{{"reason", "nul_byte"}, {"offset", scan.offset}});
       } else {
         send_error(nullptr, jsonrpc::parse_error,
                    fmt::format("Parse error: arrays and objects nest deeper than {}",
@@ -501,43 +568,66 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       return;
     }
     if (message.is_array()) {
-      send_error(nullptr, jsonrpc::invalid_request,
-                 "Invalid Request: JSON-RPC batches are not supported (MCP 2025-06-18 and later "
-                 "removed them); send one message per line");
-      return;
+      handle_batch(std::move(message));
+    } else {
+      handle_value(message);
     }
+  }
+
+  /// One parsed message, alone or a member of a batch.
+  void handle_value(Json& message) {
+    last_kind = MessageKind::invalid;
     if (!message.is_object()) {
       send_error(nullptr, jsonrpc::invalid_request,
                  "Invalid Request: a JSON-RPC message must be a JSON object");
       return;
     }
+    const auto method_it = message.find("method");
     const auto id_it = message.find("id");
     const bool has_id = id_it != message.end();
+    if (method_it == message.end() && (message.contains("result") || message.contains("error"))) {
+      // A response. This server sends no requests, and answering a response -- even an
+      // invalid one, such as a client's report that it could not parse a line of ours --
+      // could make two peers answer each other forever.
+      last_kind = MessageKind::response;
+      note_response(message);
+      return;
+    }
+    const auto version = message.find("jsonrpc");
+    const bool version_ok = version != message.end() && version->is_string() &&
+                            version->get_ref<const std::string&>() == "2.0";
+    auto params_it = message.find("params");
+    if (!has_id && method_it != message.end() && method_it->is_string()) {
+      // A notification: never answered, not even when malformed (JSON-RPC 2.0: the server
+      // MUST NOT reply to a notification).
+      const std::string& method = method_it->get_ref<const std::string&>();
+      std::string_view wrong;
+      if (!version_ok) {
+        wrong = "\"jsonrpc\" is not \"2.0\"";
+      } else if (params_it != message.end() && !params_it->is_object()) {
+        wrong = "\"params\" is not an object";
+      }
+      if (!wrong.empty()) {
+        local_log(LogLevel::warning,
+                  fmt::format("ignoring a malformed notification {}: {}", method, wrong));
+        return;  // MessageKind::invalid, though nothing is sent
+      }
+      Json params = Json::object();
+      if (params_it != message.end()) params = std::move(*params_it);
+      route(false, nullptr, method, std::move(params));
+      return;
+    }
     if (has_id && !valid_id(*id_it)) {
       send_error(nullptr, jsonrpc::invalid_request,
                  "Invalid Request: \"id\" must be a string or an integer");
       return;
     }
     const Json id = has_id ? *id_it : Json(nullptr);
-    const auto version = message.find("jsonrpc");
-    if (version == message.end() || !version->is_string() ||
-        version->get_ref<const std::string&>() != "2.0") {
-      if (has_id) {
-        send_error(id, jsonrpc::invalid_request, "Invalid Request: \"jsonrpc\" must be \"2.0\"");
-      } else {
-        send_error(nullptr, jsonrpc::invalid_request,
-                   "Invalid Request: \"jsonrpc\" must be \"2.0\"");
-      }
+    if (!version_ok) {
+      send_error(id, jsonrpc::invalid_request, "Invalid Request: \"jsonrpc\" must be \"2.0\"");
       return;
     }
-    const auto method_it = message.find("method");
     if (method_it == message.end()) {
-      if (has_id && (message.contains("result") || message.contains("error"))) {
-        // A response: this server sends no requests, so there is nothing to match it to.
-        last_kind = MessageKind::response;
-        local_log(LogLevel::debug, fmt::format("ignoring a response with id {}", id.dump()));
-        return;
-      }
       send_error(id, jsonrpc::invalid_request, "Invalid Request: \"method\" is missing");
       return;
     }
@@ -545,26 +635,180 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       send_error(id, jsonrpc::invalid_request, "Invalid Request: \"method\" must be a string");
       return;
     }
+    // From here on the message has an id: it is a request.
     const std::string& method = method_it->get_ref<const std::string&>();
     Json params = Json::object();
-    if (auto p = message.find("params"); p != message.end()) {
-      if (p->is_array()) {
-        if (has_id) {
-          send_error(id, jsonrpc::invalid_params,
-                     fmt::format("Invalid params: {} takes named params (an object)", method));
-        }
+    if (params_it != message.end()) {
+      if (params_it->is_array()) {
+        send_error(id, jsonrpc::invalid_params,
+                   fmt::format("Invalid params: {} takes named params (an object)", method));
         return;
       }
-      if (!p->is_object()) {
-        if (has_id) {
-          send_error(id, jsonrpc::invalid_request,
-                     "Invalid Request: \"params\" must be an object or an array");
-        }
+      if (!params_it->is_object()) {
+        send_error(id, jsonrpc::invalid_request,
+                   "Invalid Request: \"params\" must be an object or an array");
         return;
       }
-      params = std::move(*p);
+      params = std::move(*params_it);
     }
-    route(has_id, id, method, std::move(params));
+    route(true, id, method, std::move(params));
+  }
+
+  /// Logs a response from the client (there is nothing to match it to).
+  void note_response(const Json& message) {
+    const auto id = message.find("id");
+    const std::string id_text = id == message.end() ? "none" : dump(*id);
+    const auto error = message.find("error");
+    if (error != message.end()) {
+      // Most likely the client's report that it could not read a message of ours.
+      local_log(LogLevel::warning,
+                fmt::format("the client answered with an error (id {}), not answered: {}", id_text,
+                            dump(*error)));
+    } else {
+      local_log(LogLevel::debug, fmt::format("ignoring a response with id {}", id_text));
+    }
+  }
+
+  // ---- batches (JSON-RPC 2.0, MCP 2025-03-26 and 2024-11-05) ---------------------------
+
+  /// Collects the answers to the members of one batch and sends them as one array once
+  /// every request in it is answered, in the order of the batch. Members that are
+  /// notifications or responses get no entry; a cancelled request gets none either.
+  /// Progress and log notifications of its requests pass straight through.
+  class BatchReply : public std::enable_shared_from_this<BatchReply> {
+   public:
+    BatchReply(std::shared_ptr<MessageSink> outer, std::size_t size)
+        : outer_(std::move(outer)), answers_(size) {}
+
+    /// The sink of member `index`.
+    std::shared_ptr<MessageSink> member(std::size_t index) {
+      return std::make_shared<Member>(shared_from_this(), index);
+    }
+    /// True when member `index` has been answered (or abandoned) already.
+    bool answered(std::size_t index) {
+      const std::lock_guard lock(mutex_);
+      return answers_[index].done;
+    }
+    /// Every member has been handled; `expected` of them answer (or have answered).
+    void seal(std::size_t expected) {
+      std::unique_lock lock(mutex_);
+      expected_ = expected;
+      sealed_ = true;
+      if (done_ == expected_) emit(lock);
+    }
+
+   private:
+    struct Answer {
+      bool done = false;
+      std::optional<std::string> message;  // none: abandoned
+    };
+    class Member final : public MessageSink {
+     public:
+      Member(std::shared_ptr<BatchReply> batch, std::size_t index)
+          : batch_(std::move(batch)), index_(index) {}
+      void send(std::string message) override { batch_->outer_->send(std::move(message)); }
+      std::uint64_t send_progress(std::string message) override {
+        return batch_->outer_->send_progress(std::move(message));
+      }
+      void send_response(std::string message) override {
+        batch_->answer(index_, std::move(message), 0);
+      }
+      void send_response_after(std::string message, std::uint64_t mark) override {
+        batch_->answer(index_, std::move(message), mark);
+      }
+      void send_abandoned() override { batch_->answer(index_, std::nullopt, 0); }
+
+     private:
+      std::shared_ptr<BatchReply> batch_;
+      std::size_t index_;
+    };
+
+    void answer(std::size_t index, std::optional<std::string> message, std::uint64_t mark) {
+      std::unique_lock lock(mutex_);
+      Answer& slot = answers_[index];
+      if (slot.done) return;
+      slot.done = true;
+      slot.message = std::move(message);
+      mark_ = std::max(mark_, mark);
+      ++done_;
+      if (sealed_ && done_ == expected_) emit(lock);
+    }
+
+    void emit(std::unique_lock<std::mutex>& lock) {
+      std::string array = "[";
+      for (auto& slot : answers_) {
+        if (!slot.message) continue;
+        if (array.size() > 1) array += ',';
+        array += *slot.message;
+      }
+      array += ']';
+      const std::uint64_t mark = mark_;
+      lock.unlock();
+      if (array.size() == 2) {
+        outer_->send_abandoned();  // every request of it was cancelled
+      } else if (mark != 0) {
+        outer_->send_response_after(std::move(array), mark);
+      } else {
+        outer_->send_response(std::move(array));
+      }
+    }
+
+    std::shared_ptr<MessageSink> outer_;
+    std::mutex mutex_;
+    std::vector<Answer> answers_;
+    std::size_t done_ = 0;
+    std::size_t expected_ = 0;
+    std::uint64_t mark_ = 0;
+    bool sealed_ = false;
+  };
+
+  void handle_batch(Json batch) {
+    if (!batches_allowed()) {
+      const int index = version_index.load(std::memory_order_relaxed);
+      send_error(nullptr, jsonrpc::invalid_request,
+                 index < 0 ? std::string("Invalid Request: a JSON-RPC batch before initialize "
+                                         "(initialize may not be sent in one); send each "
+                                         "message on its own")
+                           : fmt::format("Invalid Request: JSON-RPC batches are not part of MCP "
+                                         "{} (2025-06-18 removed them); send each message on "
+                                         "its own",
+                                         protocol_versions[static_cast<std::size_t>(index)]));
+      return;
+    }
+    if (batch.empty()) {
+      send_error(nullptr, jsonrpc::invalid_request, "Invalid Request: an empty batch");
+      return;
+    }
+    if (batch.size() > options.max_batch_size) {
+      send_error(nullptr, jsonrpc::invalid_request,
+                 fmt::format("Invalid Request: a batch of {} messages; at most {} are accepted",
+                             batch.size(), options.max_batch_size),
+                 Json{{"reason", "batch_too_large"},
+                      {"batch_size", batch.size()},
+                      {"max_batch_size", options.max_batch_size}});
+      return;
+    }
+    auto reply = std::make_shared<BatchReply>(reply_sink(), batch.size());
+    // Members are handled as messages of their own; a call that could run inline in
+    // serve_message() is spawned instead (the inline slot holds one call).
+    struct Restore {
+      Impl& self;
+      const std::shared_ptr<MessageSink>* reply;
+      std::optional<InlineCall>* inline_call;
+      ~Restore() {
+        self.current_reply = reply;
+        self.inline_slot = inline_call;
+      }
+    } restore{*this, current_reply, std::exchange(inline_slot, nullptr)};
+    std::size_t expected = 0;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const std::shared_ptr<MessageSink> member = reply->member(i);
+      current_reply = &member;
+      handle_value(batch[i]);
+      if (last_kind == MessageKind::request || reply->answered(i)) ++expected;
+    }
+    reply->seal(expected);
+    last_kind = expected > 0 ? MessageKind::request : MessageKind::notification;
   }
 
   /// A valid message, by either parse path: a notification or a request.
@@ -600,6 +844,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       local_log(LogLevel::debug, fmt::format("cancelling request {}: {}", rid->dump(), reason));
       auto request = it->second;  // emit() may run handlers; keep the request alive
       request->cancelled_by_client = true;
+      request->closed = true;  // from now on nothing goes out for it
       request->signal.emit(asio::cancellation_type::all);
     } else if (method == "notifications/progress" || method == "notifications/roots/list_changed") {
       // Nothing to do: we make no requests to the client.
@@ -704,7 +949,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     // Flat mode loads every category: run it in its own coroutine.
     spawn(
         id,
-        [](std::shared_ptr<Impl> self, std::shared_ptr<Request>, Json p) -> asio::awaitable<Outcome> {
+        [](std::shared_ptr<Impl> self, std::shared_ptr<Request>,
+           Json p) -> asio::awaitable<Outcome> {
           Json tools = co_await self->flat_tools();
           auto result = self->page(tools, p);
           if (!result)
@@ -732,9 +978,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
               fmt::format("\n(deprecated{}{})", spec.deprecation_message.empty() ? "" : ": ",
                           spec.deprecation_message);
         }
-        Json def = {{"name", is_unprefixed(name) ? tool_name : fmt::format("{}.{}", name, tool_name)},
-                    {"description", std::move(description)},
-                    {"inputSchema", spec.input_schema}};
+        Json def = {
+            {"name", is_unprefixed(name) ? tool_name : fmt::format("{}.{}", name, tool_name)},
+            {"description", std::move(description)},
+            {"inputSchema", spec.input_schema}};
         if (spec.output_schema) def["outputSchema"] = *spec.output_schema;
         tools.push_back(std::move(def));
       }
@@ -836,9 +1083,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   /// What the last message handle_message() saw was.
   MessageKind last_kind = MessageKind::invalid;
 
-
   std::shared_ptr<Request> make_request(const Json& id, std::shared_ptr<MessageSink> reply) {
-    auto request = std::make_shared<Request>();
+    auto request = std::make_shared<Request>(strand);
     request->id = id;
     request->reply = std::move(reply);
     request->server = weak_from_this();
@@ -847,11 +1093,16 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
   void respond(Request& request, const Outcome& outcome) {
     request.answered.store(true, std::memory_order_release);
-    if (outcome.error) {
-      request.reply->send_response(jsonrpc::make_error(
-          request.id, outcome.error->code, outcome.error->message, outcome.error->data));
+    request.closed = true;
+    std::string response = outcome.error
+                               ? jsonrpc::make_error(request.id, outcome.error->code,
+                                                     outcome.error->message, outcome.error->data)
+                               : jsonrpc::make_result_text(request.id, outcome.result);
+    if (request.progress_mark != 0) {
+      // Not in one read with its progress: the TypeScript SDK client would drop it.
+      request.reply->send_response_after(std::move(response), request.progress_mark);
     } else {
-      request.reply->send_response(jsonrpc::make_result_text(request.id, outcome.result));
+      request.reply->send_response(std::move(response));
     }
   }
 
@@ -900,6 +1151,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     if (request.cancelled_by_client) {
       local_log(LogLevel::debug, fmt::format("request {} cancelled: no response", request.key));
       request.answered.store(true, std::memory_order_release);
+      request.closed = true;
       // The transport may hold a stream open for this request: tell it no answer comes.
       request.reply->send_abandoned();
     } else {
@@ -919,10 +1171,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     }
     local_log(LogLevel::error, fmt::format("request {} failed: {}", request.key, what));
     if (in_flight.contains(request.key)) {
-      request.answered.store(true, std::memory_order_release);
-      request.reply->send_response(
-          jsonrpc::make_error(request.id, jsonrpc::internal_error, "Internal error",
-                              Json{{"detail", what}}));
+      respond(request, Outcome{{},
+                               ProtocolError{jsonrpc::internal_error, "Internal error",
+                                             Json{{"detail", what}}}});
       retire(request);
     }
   }
@@ -932,13 +1183,13 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     if (closing && in_flight.empty()) drain_timer.cancel();
   }
 
-  static void progress(MessageSink& target, const Json& token, double done, double total,
-                       std::string message) {
-    if (token.is_null()) return;
-    target.send(jsonrpc::make_notification("notifications/progress", {{"progressToken", token},
-                                                               {"progress", done},
-                                                               {"total", total},
-                                                               {"message", std::move(message)}}));
+  /// `notifications/progress {progressToken, progress, total, message}`.
+  static std::string progress_notification(const Json& token, std::size_t done, std::size_t total) {
+    return jsonrpc::make_notification(
+        "notifications/progress", {{"progressToken", token},
+                                   {"progress", done},
+                                   {"total", total},
+                                   {"message", fmt::format("{} of {} calls done", done, total)}});
   }
 
   std::optional<ProtocolError> check_arguments(std::string_view tool, const Json& args) const {
@@ -946,7 +1197,14 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       return std::nullopt;
     for (const auto& meta_tool : meta->tools) {
       if (meta_tool.name != tool) continue;
-      auto violations = meta_tool.schema.validate(args);
+      std::vector<SchemaViolation> violations;
+      if (auto too_many = too_many_calls(tool, args)) {
+        // The count decides before any item is validated: validating 100,000 items to
+        // refuse them anyway took half a second, and listed 200,000 violations.
+        violations.push_back(std::move(*too_many));
+      } else {
+        violations = meta_tool.schema.validate(args);
+      }
       if (violations.empty()) return std::nullopt;
       std::string first =
           violations.front().pointer.empty()
@@ -956,7 +1214,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                            fmt::format("Invalid params: arguments of {} do not match its "
                                        "inputSchema ({})",
                                        tool, first),
-                           Json{{"tool", tool}, {"errors", violations_json(violations)}}};
+                           Json{{"tool", tool},
+                                {"errors", violations_json(violations)},
+                                {"error_count", violations.size()}}};
     }
     return ProtocolError{jsonrpc::invalid_params,
                          fmt::format("Invalid params: unknown tool '{}'", tool),
@@ -964,6 +1224,19 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                               {"available_tools",
                                {meta_list_categories, meta_list_tools, meta_get_schema,
                                 meta_dispatch, meta_dispatch_parallel}}}};
+  }
+
+  /// The `maxItems` violation of tools_dispatch_parallel's `calls`, checked on its own.
+  [[nodiscard]] std::optional<SchemaViolation> too_many_calls(std::string_view tool,
+                                                              const Json& args) const {
+    if (tool != meta_dispatch_parallel || !args.is_object()) return std::nullopt;
+    const auto calls = args.find("calls");
+    if (calls == args.end() || !calls->is_array() || calls->size() <= options.max_parallel_calls)
+      return std::nullopt;
+    return SchemaViolation{"/calls", fmt::format("array of {} calls; at most {} are accepted "
+                                                 "(maxItems {})",
+                                                 calls->size(), options.max_parallel_calls,
+                                                 options.max_parallel_calls)};
   }
 
   asio::awaitable<Outcome> call_tool(Json params, std::shared_ptr<Request> request) {
@@ -1007,7 +1280,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       note_failure(result, *request);
       co_return Outcome{structured_result_text(result.to_json_text(), !result.ok()), std::nullopt};
     } else if (name == meta_dispatch_parallel) {
-      out = co_await dispatch_parallel(std::move(args), token, context, *request);
+      out = co_await dispatch_parallel(std::move(args), token, context, request);
     } else if (name == meta_list_categories) {
       out = co_await manager.list_categories(args.value("include_count", false));
     } else if (name == meta_list_tools) {
@@ -1021,7 +1294,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   }
 
   asio::awaitable<Json> dispatch_parallel(Json args, const Json& token,
-                                          const RequestContext& context, Request& request) {
+                                          const RequestContext& context,
+                                          std::shared_ptr<Request> request) {
     std::vector<ToolCall> calls;
     auto& items = args["calls"];
     calls.reserve(items.size());
@@ -1041,34 +1315,27 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       parallel.deadline = std::chrono::milliseconds(t->get<std::int64_t>());
     parallel.deadline = shortest(parallel.deadline, options.call_timeout);
     // Progress: "0 of N" when the batch starts, then one notification per completed call
-    // (at most about 100 per batch) -- except for the last call: the response itself says
-    // the batch is done. (The TypeScript SDK client handles notifications a microtask
-    // later than responses: a progress notification read in the same chunk as the
-    // response would reach it after the request is closed, as an "unknown token" error.)
+    // (at most about 100 per batch) but the last: the response itself says the batch is
+    // done. They go through the request, which drops them once it is answered or
+    // cancelled, and the response waits until the client has read them (see respond()).
     if (!token.is_null()) {
       const std::size_t total = calls.size();
-      progress(*request.reply, token, 0, static_cast<double>(total),
-               fmt::format("0 of {} calls done", total));
+      request->notify(progress_notification(token, 0, total), true);
       struct Counter {
         std::mutex mutex;  // orders the notifications of calls ending on different threads
         std::size_t done = 0;
       };
-      set_on_result(parallel, [counter = std::make_shared<Counter>(), total, token, sink = request.reply](
+      set_on_result(parallel, [counter = std::make_shared<Counter>(), total, token, request](
                                   std::size_t, const DispatchResult&) {
-        std::lock_guard lock(counter->mutex);
+        const std::lock_guard lock(counter->mutex);
         const std::size_t done = ++counter->done;
         if (done >= total) return;
         if (total > 100 && done * 100 / total == (done - 1) * 100 / total) return;
-        sink->send(jsonrpc::make_notification(
-            "notifications/progress",
-            {{"progressToken", token},
-             {"progress", done},
-             {"total", total},
-             {"message", fmt::format("{} of {} calls done", done, total)}}));
+        request->notify(progress_notification(token, done, total), true);
       });
     }
     BatchResult batch = co_await manager.dispatch_parallel(std::move(calls), parallel);
-    for (const auto& r : batch) note_failure(r, request);
+    for (const auto& r : batch) note_failure(r, *request);
     co_return batch.to_json();
   }
 
@@ -1129,12 +1396,11 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     const auto code = result.code();
     if (code == ErrorCode::circuit_open || code == ErrorCode::tool_error ||
         code == ErrorCode::load_failed || code == ErrorCode::timeout) {
-      log_to(*request.reply, code == ErrorCode::circuit_open ? LogLevel::warning : LogLevel::notice,
-             "mcp-htm",
-          Json{{"category", result.category},
-               {"tool", result.tool},
-               {"error_code", to_string(code)},
-               {"error", result.error().message}});
+      request.log(code == ErrorCode::circuit_open ? LogLevel::warning : LogLevel::notice, "mcp-htm",
+                  Json{{"category", result.category},
+                       {"tool", result.tool},
+                       {"error_code", to_string(code)},
+                       {"error", result.error().message}});
     }
   }
 
@@ -1205,8 +1471,8 @@ asio::awaitable<MessageKind> Server::serve_message(std::string_view text,
   co_return co_await impl->serve_message(text, reply);
 }
 
-void Server::reject(int code, std::string_view message, const Json& data) {
-  impl_->send_error(nullptr, code, message, data);
+void Server::reject(int code, std::string_view message, const Json& data, const Json& id) {
+  impl_->send_error(valid_id(id) ? id : Json(nullptr), code, message, data);
 }
 
 asio::awaitable<void> Server::shutdown(std::chrono::milliseconds timeout) {

@@ -10,25 +10,28 @@
 #include <mcp/server.hpp>
 #include <mcp/stdio_transport.hpp>
 
+#include <algorithm>
+#include <fcntl.h>
+#include <functional>
 #include <memory>
-#include <optional>
-#include <utility>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <thread>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
-#include <asio/use_future.hpp>
 #include <asio/dispatch.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
+#include <asio/use_future.hpp>
 #include <catch2/catch.hpp>
 #include <climits>
 #include <fmt/format.h>
@@ -147,10 +150,18 @@ struct Fixture {
   std::unique_ptr<mcp::Server> server;
 };
 
+/// `id` null: the error answers a message whose id could not be read. Before initialize
+/// (as in most tests here) and under 2025-11-25 such an error has no id member: that
+/// revision's schema lets an error omit it, and the TypeScript SDK client rejects
+/// `"id": null`. (require_null_id_error: the older revisions.)
 void require_error(const Json& response, const Json& id, int code) {
   INFO(response.dump());
   REQUIRE(response.at("jsonrpc") == "2.0");
-  REQUIRE(response.at("id") == id);
+  if (id.is_null()) {
+    REQUIRE_FALSE(response.contains("id"));
+  } else {
+    REQUIRE(response.at("id") == id);
+  }
   REQUIRE(response.at("error").at("code") == code);
   REQUIRE(response.at("error").at("message").is_string());
   REQUIRE_FALSE(response.contains("result"));
@@ -295,6 +306,23 @@ TEST_CASE("bad input gets its JSON-RPC error and the server keeps serving", "[se
   }
   // Whatever came before, the server still answers.
   CHECK(f.one(R"({"jsonrpc":"2.0","id":100,"method":"ping"})").at("result") == Json::object());
+}
+
+TEST_CASE("a line is exactly one JSON value: a NUL byte and what follows it are a parse error",
+          "[server]") {
+  Fixture f;
+  const std::string ping = R"({"jsonrpc":"2.0","id":1,"method":"ping"})";
+  using namespace std::string_literals;
+  for (const std::string& line : {ping + "\0"s, ping + "\0garbage"s, ping + " \0 {}"s, "\0"s + ping,
+                                  R"({"jsonrpc":"2.0","id":1,"method":"pi)" + "\0"s + R"(ng"})"}) {
+    INFO(Json(line).dump());
+    const Json r = f.one(line);
+    require_error(r, nullptr, -32700);
+    CHECK(r.at("error").at("data").at("reason") == "nul_byte");
+    CHECK(r.at("error").at("data").at("offset") == line.find('\0'));
+  }
+  // Whitespace after the value is still fine.
+  CHECK(result_of(f.one(ping + " \t\r")).empty());
 }
 
 TEST_CASE("tools/list shows the five meta-tools, paginated", "[server]") {
@@ -608,6 +636,10 @@ TEST_CASE("the quick check of tools_dispatch arguments never accepts what the sc
       {{"category", long_name}, {"tool", "add"}, {"params", {{"a", 1}}}, {"timeout_ms", 1}},
       {{"category", "m"}, {"tool", "t"}, {"timeout_ms", 86'400'000}},
       {{"category", "m"}, {"tool", "t"}, {"timeout_ms", 86'400'000U}},
+      // JSON Schema counts a number with a zero fraction as an integer.
+      {{"category", "m"}, {"tool", "t"}, {"timeout_ms", 5.0}},
+      {{"category", "m"}, {"tool", "t"}, {"timeout_ms", 1.0}},
+      {{"category", "m"}, {"tool", "t"}, {"timeout_ms", 86'400'000.0}},
   };
   const std::vector<Json> not_accepted = {
       Json::object(),
@@ -628,7 +660,11 @@ TEST_CASE("the quick check of tools_dispatch arguments never accepts what the sc
       {{"category", "math"}, {"tool", "add"}, {"timeout_ms", 86'400'001}},
       {{"category", "math"}, {"tool", "add"}, {"timeout_ms", 18'446'744'073'709'551'615ULL}},
       {{"category", "math"}, {"tool", "add"}, {"timeout_ms", 5.5}},
-      {{"category", "math"}, {"tool", "add"}, {"timeout_ms", 5.0}},
+      {{"category", "math"}, {"tool", "add"}, {"timeout_ms", 0.0}},
+      {{"category", "math"}, {"tool", "add"}, {"timeout_ms", -5.0}},
+      {{"category", "math"}, {"tool", "add"}, {"timeout_ms", 86'400'001.0}},
+      {{"category", "math"}, {"tool", "add"}, {"timeout_ms", 1e300}},
+      {{"category", "math"}, {"tool", "add"}, {"timeout_ms", 0.5}},
       {{"category", "math"}, {"tool", "add"}, {"timeout_ms", "5"}},
       {{"category", "math"}, {"tool", "add"}, {"extra", true}},
   };
@@ -718,8 +754,8 @@ TEST_CASE("append_escaped_utf8 escapes exactly as nlohmann's serialiser", "[serv
 }
 
 TEST_CASE("JSON-RPC text helpers escape what must be escaped", "[server]") {
-  using mcp::jsonrpc::append_id;
   using mcp::detail::append_json_string;
+  using mcp::jsonrpc::append_id;
   auto as_json_string = [](std::string_view text) {
     std::string out;
     append_json_string(out, text);
@@ -763,6 +799,409 @@ TEST_CASE("scan_message checks UTF-8 and depth in one pass", "[server]") {
   CHECK(scan_message("[[[[]]]]", 3).error == ScanError::too_deep);
   CHECK(scan_message(R"(["\"[[[["])", 2).error ==
         ScanError::none);  // escaped quote inside a string
+  using namespace std::string_literals;
+  CHECK(scan_message("a\0b"s, 8).error == ScanError::nul_byte);  // nlohmann would stop there
+  CHECK(scan_message("a\0b"s, 8).offset == 1);
+  CHECK(scan_message("\"\0\""s, 8).error == ScanError::nul_byte);
+}
+
+// ---- messages that get no answer, errors without an id, batches, argument limits ------
+
+namespace {
+
+/// The error answer to a message whose id could not be read, under the older revisions
+/// (2025-06-18 and before): their schemas have no error without an id, so it is
+/// JSON-RPC 2.0's `"id": null`.
+void require_null_id_error(const Json& response, int code) {
+  INFO(response.dump());
+  REQUIRE(response.at("jsonrpc") == "2.0");
+  REQUIRE(response.contains("id"));
+  REQUIRE(response.at("id").is_null());
+  REQUIRE(response.at("error").at("code") == code);
+}
+
+/// Serves `text` through Server::serve_message with its own reply sink: what the message
+/// was, and what was sent back for it.
+std::pair<mcp::MessageKind, std::vector<Json>> serve(Fixture& f, std::string text) {
+  auto reply = std::make_shared<CaptureSink>();
+  std::optional<mcp::MessageKind> kind;
+  asio::co_spawn(
+      f.server->get_executor(),
+      [&, text]() -> asio::awaitable<void> {
+        kind = co_await f.server->serve_message(text, reply);
+      },
+      asio::detached);
+  f.settle();
+  REQUIRE(kind.has_value());
+  return {*kind, reply->take()};
+}
+
+std::string call_line(const Json& id, std::string_view tool, const Json& args) {
+  return Json{{"jsonrpc", "2.0"},
+              {"id", id},
+              {"method", "tools/call"},
+              {"params", {{"name", tool}, {"arguments", args}}}}
+      .dump();
+}
+
+}  // namespace
+
+TEST_CASE("a response is never answered (valid or not) and is logged locally", "[server]") {
+  std::vector<std::string> logged;
+  mcp::ServerOptions options;
+  options.local_log = [&logged](mcp::LogLevel, std::string_view text) {
+    logged.emplace_back(text);
+  };
+  Fixture f(options);
+  const std::vector<std::string> responses = {
+      // What a client sends back when it cannot parse a line of ours.
+      R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}})",
+      R"({"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"}})",
+      R"({"jsonrpc":"2.0","id":1.5,"result":{}})",
+      R"({"jsonrpc":"2.0","id":{},"error":{"code":1,"message":"x"}})",
+      R"({"jsonrpc":"1.0","id":3,"result":{}})",
+      R"({"id":4,"error":"not an error object"})",
+      R"({"jsonrpc":"2.0","id":5,"result":{},"error":{"code":1,"message":"both"}})",
+      R"({"jsonrpc":"2.0","id":6,"result":{}})",
+  };
+  for (const auto& text : responses) {
+    INFO(text);
+    auto [kind, out] = serve(f, text);
+    CHECK(kind == mcp::MessageKind::response);
+    CHECK(out.empty());
+    CHECK(f.sink->take().empty());
+  }
+  const bool logged_parse_error = std::any_of(logged.begin(), logged.end(), [](const auto& line) {
+    return line.find("-32700") != std::string::npos &&
+           line.find("Parse error") != std::string::npos;
+  });
+  CHECK(logged_parse_error);
+  // Two peers that each answered the other's error answers would loop forever.
+  Fixture peer;
+  const Json error = peer.one("{not json");
+  CHECK(f.feed(error.dump()).empty());
+  CHECK(f.one(R"({"jsonrpc":"2.0","id":7,"method":"ping"})").at("id") == 7);
+}
+
+TEST_CASE("a message without an id that looks like a notification is never answered", "[server]") {
+  Fixture f;
+  const std::vector<std::string> malformed_notifications = {
+      R"({"jsonrpc":"1.0","method":"notifications/initialized"})",
+      R"({"method":"notifications/initialized"})",
+      R"({"jsonrpc":2,"method":"notifications/initialized"})",
+      R"({"jsonrpc":"2.0","method":"notifications/x","params":"bar"})",
+      R"({"jsonrpc":"2.0","method":"notifications/x","params":7})",
+      R"({"jsonrpc":"2.0","method":"notifications/x","params":null})",
+      R"({"jsonrpc":"2.0","method":"notifications/x","params":[1]})",
+      R"({"jsonrpc":"2.0","method":"ping","extra":true,"params":{}})",
+  };
+  for (const auto& text : malformed_notifications) {
+    INFO(text);
+    CHECK(f.feed(text).empty());
+  }
+  CHECK_FALSE(f.server->initialized());  // none of them was taken for a valid notification
+  // Without a method string it is no notification: Invalid Request, as JSON-RPC 2.0's own
+  // example answers {"jsonrpc": "2.0", "method": 1, "params": "bar"}.
+  require_error(f.one(R"({"jsonrpc":"2.0","method":1,"params":"bar"})"), nullptr, -32600);
+  require_error(f.one(R"({"jsonrpc":"2.0"})"), nullptr, -32600);
+  require_error(f.one("{}"), nullptr, -32600);
+  CHECK(f.one(R"({"jsonrpc":"2.0","id":1,"method":"ping"})").at("id") == 1);
+}
+
+TEST_CASE("an error for a message whose id cannot be read has the form its revision allows",
+          "[server]") {
+  using namespace std::string_literals;
+  const std::vector<std::pair<std::string, int>> unreadable = {
+      {"{oops", -32700},
+      {"\xFF\xFE", -32700},
+      {std::string(300, '[') + std::string(300, ']'), -32700},
+      {R"({"jsonrpc":"2.0","id":1,"method":"ping"})" + "\0x"s, -32700},
+      {R"({"jsonrpc":"2.0","id":1.5,"method":"ping"})", -32600},
+      {R"({"jsonrpc":"2.0","id":null,"method":"ping"})", -32600},
+      {R"({"jsonrpc":"2.0","id":true,"method":"ping"})", -32600},
+      {"42", -32600},
+  };
+  std::vector<std::string> revisions = {""};  // "": before initialize
+  for (auto v : mcp::Server::protocol_versions) revisions.emplace_back(v);
+  for (const auto& revision : revisions) {
+    INFO("revision " << (revision.empty() ? "(none)" : revision));
+    Fixture f;
+    if (!revision.empty())
+      CHECK(result_of(f.one(initialize_line(1, revision))).contains("protocolVersion"));
+    const bool omitted = revision.empty() || revision == "2025-11-25";
+    for (const auto& [text, code] : unreadable) {
+      INFO(Json(text).dump(-1, ' ', false, Json::error_handler_t::replace));
+      const Json r = f.one(text);
+      if (omitted) {
+        require_error(r, nullptr, code);
+      } else {
+        require_null_id_error(r, code);
+      }
+    }
+    // A readable id is always given back.
+    require_error(f.one(R"({"jsonrpc":"1.0","id":"x","method":"ping"})"), "x", -32600);
+  }
+}
+
+TEST_CASE("batches are answered with an array under 2025-03-26 and 2024-11-05", "[server]") {
+  for (std::string_view revision : {"2025-03-26", "2024-11-05"}) {
+    INFO(revision);
+    Fixture f;
+    f.one(initialize_line(1, revision));
+    // Requests and a notification: one array, the responses in the batch's order.
+    auto out = f.feed(
+        R"([{"jsonrpc":"2.0","id":2,"method":"ping"},)"
+        R"({"jsonrpc":"2.0","method":"notifications/initialized"},)" +
+        call_line("t", "tools_dispatch",
+                  {{"category", "math"}, {"tool", "add"}, {"params", {{"a", 1}, {"b", 2}}}}) +
+        "]");
+    REQUIRE(out.size() == 1);
+    REQUIRE(out[0].is_array());
+    REQUIRE(out[0].size() == 2);
+    CHECK(out[0][0] == Json::parse(R"({"jsonrpc":"2.0","id":2,"result":{}})"));
+    CHECK(out[0][1].at("id") == "t");
+    CHECK(result_of(out[0][1]).at("structuredContent").at("result") == 3.0);
+    CHECK(f.server->initialized());
+    // Invalid members get their own errors, inside the array.
+    out =
+        f.feed(R"([1,{"jsonrpc":"2.0","id":3,"method":"nope"},[],{"jsonrpc":"1.0","method":"n"}])");
+    REQUIRE(out.size() == 1);
+    REQUIRE(out[0].size() == 3);
+    require_null_id_error(out[0][0], -32600);
+    require_error(out[0][1], 3, -32601);
+    require_null_id_error(out[0][2], -32600);
+    // An empty batch is one Invalid Request, not an array.
+    require_null_id_error(f.one("[]"), -32600);
+    // Notifications only: nothing at all.
+    CHECK(
+        f.feed(
+             R"([{"jsonrpc":"2.0","method":"notifications/x"},{"jsonrpc":"2.0","id":9,"result":{}}])")
+            .empty());
+    // A request that waits holds the array back until it is answered.
+    CHECK(f.feed(R"([{"jsonrpc":"2.0","id":4,"method":"ping"},)" +
+                 call_line(5, "tools_dispatch", {{"category", "slow"}, {"tool", "wait"}}) + "]")
+              .empty());
+    CHECK(f.server->requests_in_flight() == 1);
+    f.gate.open();
+    f.settle();
+    out = f.sink->take();
+    REQUIRE(out.size() == 1);
+    REQUIRE(out[0].size() == 2);
+    CHECK(out[0][0].at("id") == 4);
+    CHECK(result_of(out[0][1]).at("structuredContent").at("result") == "opened");
+    // Through serve_message (as the HTTP transport calls it): a request; notifications: not.
+    CHECK(serve(f, R"([{"jsonrpc":"2.0","id":6,"method":"ping"}])").first ==
+          mcp::MessageKind::request);
+    CHECK(serve(f, R"([{"jsonrpc":"2.0","method":"notifications/x"}])").first ==
+          mcp::MessageKind::notification);
+  }
+}
+
+TEST_CASE("a batch: a cancelled request leaves the array; progress goes out beside it",
+          "[server]") {
+  Fixture f;
+  f.one(initialize_line(1, "2025-03-26"));
+  const std::string parallel =
+      R"({"jsonrpc":"2.0","id":"p","method":"tools/call","params":{)"
+      R"("name":"tools_dispatch_parallel","_meta":{"progressToken":"tok"},)"
+      R"("arguments":{"max_concurrent":1,"calls":[)"
+      R"({"category":"math","tool":"add","params":{"a":1,"b":1}},)"
+      R"({"category":"math","tool":"add","params":{"a":2,"b":2}}]}}})";
+  const auto progress =
+      f.feed("[" + call_line(7, "tools_dispatch", {{"category", "slow"}, {"tool", "wait"}}) + "," +
+             parallel + R"(,{"jsonrpc":"2.0","id":8,"method":"ping"}])");
+  REQUIRE(progress.size() == 2);  // "0 of 2" and "1 of 2": the array waits for request 7
+  for (const auto& m : progress) CHECK(m.at("method") == "notifications/progress");
+  const auto out =
+      f.feed(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7}})");
+  REQUIRE(out.size() == 1);
+  REQUIRE(out[0].is_array());
+  REQUIRE(out[0].size() == 2);
+  CHECK(out[0][0].at("id") == "p");
+  CHECK(result_of(out[0][0]).at("structuredContent").at("succeeded") == 2);
+  CHECK(out[0][1].at("id") == 8);
+  f.gate.open();
+  f.settle();
+  CHECK(f.sink->take().empty());
+}
+
+TEST_CASE("batches stay refused before initialize and from 2025-06-18 on", "[server]") {
+  for (std::string_view revision : {"", "2025-06-18", "2025-11-25"}) {
+    INFO(revision);
+    Fixture f;
+    if (!revision.empty()) f.one(initialize_line(1, revision));
+    const Json r = f.one(R"([{"jsonrpc":"2.0","id":2,"method":"ping"}])");
+    if (revision == "2025-06-18") {
+      require_null_id_error(r, -32600);
+    } else {
+      require_error(r, nullptr, -32600);
+    }
+    CHECK(r.at("error").at("message").get<std::string>().find("batch") != std::string::npos);
+  }
+}
+
+TEST_CASE("tools_dispatch_parallel over its item limit is refused on the count alone", "[server]") {
+  Fixture f;
+  // 100,000 items, each invalid: the count decides before any item is validated, so the
+  // answer names one violation, not 200,001.
+  Json calls = Json::array();
+  for (int i = 0; i < 100'000; ++i) calls.push_back(Json::object());
+  const Json r = f.call(1, "tools_dispatch_parallel", {{"calls", calls}});
+  require_error(r, 1, -32602);
+  const Json& data = r.at("error").at("data");
+  REQUIRE(data.at("errors").size() == 1);
+  CHECK(data.at("errors")[0].at("pointer") == "/calls");
+  CHECK(data.at("errors")[0].at("reason").get<std::string>().find("1000") != std::string::npos);
+  CHECK(r.dump().size() < 1024);
+}
+
+TEST_CASE("an argument error lists at most 10 violations and counts them all", "[server]") {
+  Fixture f;
+  Json calls = Json::array();
+  for (int i = 0; i < 40; ++i) calls.push_back(Json::object());  // 2 violations each
+  const Json r = f.call(1, "tools_dispatch_parallel", {{"calls", calls}});
+  require_error(r, 1, -32602);
+  const Json& data = r.at("error").at("data");
+  CHECK(data.at("errors").size() == 10);
+  CHECK(data.at("error_count") == 80);
+  CHECK(data.at("errors")[0].at("pointer") == "/calls/0");
+  // Few violations: all listed.
+  const Json one = f.call(2, "tools_dispatch", {{"category", "math"}});
+  CHECK(one.at("error").at("data").at("errors").size() == 1);
+  CHECK(one.at("error").at("data").at("error_count") == 1);
+}
+
+TEST_CASE("integer arguments may be written with a zero fraction (2.0)", "[server]") {
+  Fixture f;
+  const Json add = {{"category", "math"}, {"tool", "add"}, {"params", {{"a", 1}, {"b", 2}}}};
+  Json r = f.call(1, "tools_dispatch_parallel", {{"calls", {add, add}}, {"max_concurrent", 2.0}});
+  CHECK(result_of(r).at("structuredContent").at("succeeded") == 2);
+  Json with_timeout = add;
+  with_timeout["timeout_ms"] = 10000.0;
+  r = f.call(2, "tools_dispatch", with_timeout);
+  CHECK(result_of(r).at("structuredContent").at("result") == 3.0);
+  r = f.call(3, "tools_dispatch_parallel", {{"calls", {add}}, {"timeout_ms", 10000.0}});
+  CHECK(result_of(r).at("structuredContent").at("succeeded") == 1);
+  // A fraction stays refused.
+  require_error(f.call(4, "tools_dispatch_parallel", {{"calls", {add}}, {"max_concurrent", 2.5}}),
+                4, -32602);
+  with_timeout["timeout_ms"] = 10.5;
+  require_error(f.call(5, "tools_dispatch", with_timeout), 5, -32602);
+}
+
+TEST_CASE("EnvelopeScanner reads the envelope of a message fed in pieces", "[server]") {
+  struct Case {
+    std::string text;
+    Json id;
+    bool has_id;
+    bool method;
+    bool result_or_error;
+  };
+  const std::string big(5000, 'x');
+  const std::vector<Case> cases = {
+      {R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"t":")" + big + R"("}})", 7, true,
+       true, false},
+      // The TypeScript SDK's order: the id last, after params that hold decoy ids.
+      {R"({"method":"tools/call","params":{"id":1,"a":{"id":2},"b":[{"id":3}],"t":")" + big +
+           R"("},"jsonrpc":"2.0","id":"req-9"})",
+       "req-9", true, true, false},
+      // A string that holds what looks like a member.
+      {R"({"method":"m","params":{"s":"\",\"id\":5,\"","u":"\\"},"id":-12})", -12, true, true,
+       false},
+      {R"({"id":"a\"b\\c","method":"m"})", "a\"b\\c", true, true, false},
+      {"  \t{ \"id\" : 42 ,\r\n \"method\" : \"m\" } trailing", 42, true, true, false},
+      {R"({"idx":1,"ids":{"id":4},"id":2,"id":3,"method":"m"})", 2, true, true, false},
+      {R"({"id":18446744073709551615,"method":"m"})", Json(18'446'744'073'709'551'615ULL), true,
+       true, false},
+      {R"({"id":1.5,"method":"m"})", nullptr, true, true, false},
+      {R"({"id":[1],"method":"m"})", nullptr, true, true, false},
+      {R"({"id":true,"method":"m"})", nullptr, true, true, false},
+      {R"({"id":")" + std::string(300, 'i') + R"(","method":"m"})", nullptr, true, true, false},
+      {R"({"jsonrpc":"2.0","method":"notifications/x","params":{"id":3}})", nullptr, false, true,
+       false},
+      {R"({"jsonrpc":"2.0","method":7,"id":3})", 3, true, false, false},
+      {R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"m"}})", nullptr, true, false,
+       true},
+      {R"({"params":{"method":"x"},"result":{"id":9}})", nullptr, false, false, true},
+      {R"([{"jsonrpc":"2.0","id":1,"method":"m"}])", nullptr, false, false, false},
+      {R"("id")", nullptr, false, false, false},
+      {R"({"jsonrpc":"2.0","id":8,"method":"m","params":{"t":")" + big, 8, true, true, false},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text.substr(0, 160));
+    auto check = [&c](const mcp::jsonrpc::EnvelopeScanner& scanner) {
+      CHECK(scanner.id() == c.id);
+      CHECK(scanner.has_id() == c.has_id);
+      CHECK(scanner.has_method() == c.method);
+      CHECK(scanner.has_result_or_error() == c.result_or_error);
+    };
+    mcp::jsonrpc::EnvelopeScanner whole;
+    whole.feed(c.text);
+    check(whole);
+    mcp::jsonrpc::EnvelopeScanner bytewise;
+    for (const char ch : c.text) bytewise.feed(std::string_view(&ch, 1));
+    check(bytewise);
+    for (std::size_t split : {std::size_t{1}, c.text.size() / 3, c.text.size() - 2}) {
+      mcp::jsonrpc::EnvelopeScanner halves;
+      halves.feed(std::string_view(c.text).substr(0, split));
+      halves.feed(std::string_view(c.text).substr(split));
+      check(halves);
+    }
+  }
+}
+
+TEST_CASE("Server::reject answers with the id the transport could read", "[server]") {
+  Fixture f;
+  auto reject = [&f](const Json& id) {
+    asio::post(f.server->get_executor(), [&f, id] {
+      f.server->reject(-32600, "Invalid Request: too long", Json{{"reason", "line_too_long"}}, id);
+    });
+    f.settle();
+    auto out = f.sink->take();
+    REQUIRE(out.size() == 1);
+    return out[0];
+  };
+  require_error(reject(5), 5, -32600);
+  require_error(reject("r-1"), "r-1", -32600);
+  require_error(reject(nullptr), nullptr, -32600);
+  require_error(reject(1.5), nullptr, -32600);  // not an id: none
+  f.one(initialize_line(1, "2024-11-05"));
+  require_null_id_error(reject(nullptr), -32600);
+}
+
+TEST_CASE("a batch larger than max_batch_size is refused whole", "[server]") {
+  mcp::ServerOptions options;
+  options.max_batch_size = 3;
+  Fixture f(options);
+  f.one(initialize_line(1, "2025-03-26"));
+  const std::string ping = R"({"jsonrpc":"2.0","id":2,"method":"ping"})";
+  const Json refused = f.one("[" + ping + "," + ping + "," + ping + "," + ping + "]");
+  require_null_id_error(refused, -32600);
+  CHECK(refused.at("error").at("data").at("reason") == "batch_too_large");
+  CHECK(refused.at("error").at("data").at("batch_size") == 4);
+  CHECK(f.one("[" + ping + "," + ping + "," + ping + "]").size() == 3);
+}
+
+TEST_CASE("nothing of a cancelled request follows the cancellation (progress included)",
+          "[server]") {
+  Fixture f;
+  // One call at a time: the addition ends ("1 of 3"), then the first wait runs.
+  const std::string line =
+      R"({"jsonrpc":"2.0","id":"c","method":"tools/call","params":{)"
+      R"("name":"tools_dispatch_parallel","_meta":{"progressToken":"tok"},)"
+      R"("arguments":{"max_concurrent":1,"calls":[)"
+      R"({"category":"math","tool":"add","params":{"a":1,"b":1}},)"
+      R"({"category":"slow","tool":"wait"},{"category":"slow","tool":"wait"}]}}})";
+  const auto before = f.feed(line);
+  REQUIRE(before.size() == 2);
+  CHECK(before[1].at("params").at("progress") == 1);
+  // The cancelled wait ends at once, as a completed call: its progress must not go out.
+  CHECK(f.feed(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"c"}})")
+            .empty());
+  f.gate.open();
+  f.settle();
+  CHECK(f.sink->take().empty());
+  CHECK(f.server->requests_in_flight() == 0);
 }
 
 // ---- the stdio transport, through pipes ------------------------------------------------
@@ -875,7 +1314,7 @@ TEST_CASE("stdio transport: framing, limits, and a graceful end of input", "[ser
   int parse_errors = 0;
   std::vector<int> ids;
   for (const auto& m : lines_of(output)) {
-    if (m.at("id").is_null()) {
+    if (!m.contains("id")) {  // no readable id (and no revision negotiated): none given
       const int code = m.at("error").at("code");
       if (code == -32600) {
         ++too_long;
@@ -946,6 +1385,191 @@ TEST_CASE("stdio transport: the responses to one read leave in one write", "[ser
       CHECK(messages[k].at("result").at("structuredContent").at("result") == (id - 1) / 2 + 1.0);
   }
   CHECK(transport->writes() == 1);
+}
+
+namespace {
+
+/// A stdio transport and its Server on pipes, stepped by the test on one thread: write
+/// input, run what is ready, read what came out.
+struct StdioRig {
+  explicit StdioRig(mcp::StdioOptions options = {}) {
+    manager.register_category(make_math());
+    manager.register_category(make_slow(gate));
+    options.input_fd = in.fds[0];
+    options.output_fd = out.fds[1];
+    transport = std::make_shared<mcp::StdioTransport>(strand, options);
+    server =
+        std::make_unique<mcp::Server>(manager, transport->sink(), mcp::ServerOptions{}, strand);
+    REQUIRE(::fcntl(out.fds[0], F_SETFL, ::fcntl(out.fds[0], F_GETFL) | O_NONBLOCK) == 0);
+    asio::co_spawn(strand, transport->run(*server), [this](std::exception_ptr e) {
+      finished = true;
+      CHECK_FALSE(e);
+    });
+  }
+  ~StdioRig() {
+    in.close_write();
+    io.run();  // the transport ends with the input
+  }
+  void write(std::string_view text) { write_all(in.fds[1], text); }
+  /// Runs every handler that is ready (the reactor is polled too), without waiting.
+  void settle() {
+    io.restart();
+    while (io.poll() > 0) {
+    }
+  }
+  /// What the transport has written since the last call (without waiting).
+  std::string read_available() {
+    std::string text;
+    char buf[65536];
+    for (ssize_t n; (n = ::read(out.fds[0], buf, sizeof buf)) > 0;)
+      text.append(buf, static_cast<std::size_t>(n));
+    return text;
+  }
+  /// Runs handlers one at a time until `done(output so far)`; the transport's own timers
+  /// (its polling of the output) are what it waits for. Gives up after 10 s.
+  std::string run_until(const std::function<bool(const std::string&)>& done) {
+    std::string output;
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    io.restart();
+    while (!done(output) && std::chrono::steady_clock::now() < give_up) {
+      io.run_one_for(std::chrono::milliseconds(100));
+      output += read_available();
+    }
+    return output;
+  }
+
+  asio::io_context io;
+  mcp::test::Gate gate{io.get_executor()};
+  mcp::HierarchicalToolManager manager{io.get_executor()};
+  Pipe in;
+  Pipe out;
+  asio::strand<asio::any_io_executor> strand = asio::make_strand(io.get_executor());
+  std::shared_ptr<mcp::StdioTransport> transport;
+  std::unique_ptr<mcp::Server> server;
+  bool finished = false;
+};
+
+std::vector<Json> parse_lines(const std::string& output) {
+  std::vector<Json> messages;
+  std::size_t start = 0;
+  for (std::size_t nl; (nl = output.find('\n', start)) != std::string::npos; start = nl + 1)
+    messages.push_back(Json::parse(output.substr(start, nl - start)));
+  return messages;
+}
+
+}  // namespace
+
+TEST_CASE("stdio transport: an over-long line is refused with its request's id",
+          "[server][stdio]") {
+  mcp::StdioOptions options;
+  options.max_line_bytes = 200;
+  StdioRig rig(options);
+  const std::string text(100'000, 't');  // longer than a read: discarded across reads
+  std::string input;
+  // The TypeScript SDK writes the id last.
+  input += R"({"method":"tools/call","params":{"name":"x","arguments":{"id":1,"text":")" + text +
+           R"("}},"jsonrpc":"2.0","id":17})"
+           "\n";
+  input += R"({"jsonrpc":"2.0","id":"s-1","method":"tools/call","params":{"text":")" +
+           std::string(300, 's') + "\"}}\n";
+  input += R"({"jsonrpc":"2.0","method":"notifications/x","params":{"text":")" + text + "\"}}\n";
+  input += R"({"jsonrpc":"2.0","id":3,"result":{"text":")" + std::string(300, 'r') + "\"}}\n";
+  input += std::string(300, 'y') + "\n";
+  input += R"({"jsonrpc":"2.0","id":99,"method":"ping"})"
+           "\n";
+  std::thread writer([&] { rig.write(input); });
+  const std::string output =
+      rig.run_until([](const std::string& o) { return o.find(R"("id":99)") != std::string::npos; });
+  writer.join();
+  const auto messages = parse_lines(output);
+  REQUIRE(messages.size() == 4);  // nothing for the notification and the response
+  require_error(messages[0], 17, -32600);
+  CHECK(messages[0].at("error").at("data").at("reason") == "line_too_long");
+  CHECK(messages[0].at("error").at("data").at("line_bytes") == input.find('\n'));
+  require_error(messages[1], "s-1", -32600);
+  require_error(messages[2], nullptr, -32600);
+  CHECK(messages[3].at("id") == 99);
+  CHECK(rig.transport->lines_too_long() == 5);
+}
+
+TEST_CASE("stdio transport: reading pauses while max_requests_in_flight requests wait",
+          "[server][stdio]") {
+  mcp::StdioOptions options;
+  options.max_requests_in_flight = 2;
+  StdioRig rig(options);
+  const std::string wait =
+      R"(,"method":"tools/call","params":{"name":"tools_dispatch","arguments":{"category":"slow","tool":"wait"}}})";
+  rig.write(R"({"jsonrpc":"2.0","id":1)" + wait + "\n" + R"({"jsonrpc":"2.0","id":2)" + wait +
+            "\n" + R"({"jsonrpc":"2.0","id":3)" + wait + "\n" +
+            R"({"jsonrpc":"2.0","id":4,"method":"ping"})"
+            "\n");
+  rig.settle();
+  // Two calls wait: the third line and the ping behind it are not read yet.
+  CHECK(rig.server->requests_in_flight() == 2);
+  CHECK(rig.read_available().empty());
+  rig.gate.open();
+  const std::string output =
+      rig.run_until([](const std::string& o) { return std::count(o.begin(), o.end(), '\n') == 4; });
+  std::vector<Json> ids;
+  for (const auto& m : parse_lines(output)) ids.push_back(m.at("id"));
+  REQUIRE(ids.size() == 4);
+  // The ping was read only after the first two calls ended.
+  CHECK(std::find(ids.begin(), ids.end(), Json(4)) > std::find(ids.begin(), ids.end(), Json(1)));
+  CHECK(std::find(ids.begin(), ids.end(), Json(4)) > std::find(ids.begin(), ids.end(), Json(2)));
+}
+
+TEST_CASE("stdio transport: a response waits until the client has read its progress",
+          "[server][stdio]") {
+  mcp::StdioOptions options;
+  options.progress_read_timeout = std::chrono::hours(1);  // never given up on here
+  StdioRig rig(options);
+  rig.write(R"({"jsonrpc":"2.0","id":"p","method":"tools/call","params":{)"
+            R"("name":"tools_dispatch_parallel","_meta":{"progressToken":"tok"},)"
+            R"("arguments":{"calls":[{"category":"math","tool":"add","params":{"a":1,"b":1}},)"
+            R"({"category":"math","tool":"add","params":{"a":2,"b":2}}]}}})"
+            "\n");
+  rig.settle();
+  // The calls are done and the response is ready, but the client has not read the progress:
+  // only the progress is out. A ping that comes meanwhile waits behind the response.
+  rig.write(R"({"jsonrpc":"2.0","id":5,"method":"ping"})"
+            "\n");
+  rig.settle();
+  CHECK(rig.server->requests_in_flight() == 0);
+  const std::string first = rig.read_available();
+  auto progress = parse_lines(first);
+  REQUIRE(progress.size() == 2);  // "0 of 2", "1 of 2"
+  for (const auto& m : progress) CHECK(m.at("method") == "notifications/progress");
+  // Now that the client has read it, the response follows, then the ping's.
+  const std::string second =
+      rig.run_until([](const std::string& o) { return std::count(o.begin(), o.end(), '\n') == 2; });
+  const auto rest = parse_lines(second);
+  REQUIRE(rest.size() == 2);
+  CHECK(rest[0].at("id") == "p");
+  CHECK(rest[0].at("result").at("structuredContent").at("succeeded") == 2);
+  CHECK(rest[1].at("id") == 5);
+}
+
+TEST_CASE("stdio transport: a client that reads nothing gets the held response anyway",
+          "[server][stdio]") {
+  mcp::StdioOptions options;
+  options.progress_read_timeout = std::chrono::milliseconds(20);
+  StdioRig rig(options);
+  rig.write(R"({"jsonrpc":"2.0","id":"p","method":"tools/call","params":{)"
+            R"("name":"tools_dispatch_parallel","_meta":{"progressToken":1},)"
+            R"("arguments":{"calls":[{"category":"math","tool":"add","params":{"a":1,"b":1}}]}}})"
+            "\n");
+  // The test does not read until the transport has given up waiting: the response is then
+  // in the pipe behind the progress, unread, in a write of its own.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  rig.io.restart();
+  while (rig.transport->writes() < 2 && std::chrono::steady_clock::now() < give_up) {
+    rig.io.run_one_for(std::chrono::milliseconds(100));
+  }
+  CHECK(rig.transport->writes() == 2);
+  const auto messages = parse_lines(rig.read_available());
+  REQUIRE(messages.size() == 2);
+  CHECK(messages[0].at("method") == "notifications/progress");
+  CHECK(messages[1].at("id") == "p");
 }
 
 TEST_CASE("replies to a message go to its reply sink; tools report through RequestContext",

@@ -9,10 +9,6 @@
 #include <mcp/log_level.hpp>
 #include <mcp/request_context.hpp>
 
-#include <asio/any_io_executor.hpp>
-#include <asio/awaitable.hpp>
-#include <asio/strand.hpp>
-
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -23,6 +19,10 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/strand.hpp>
 
 namespace mcp {
 
@@ -44,14 +44,33 @@ class MessageSink {
   virtual void send_response(std::string message) { send(std::move(message)); }
   /// The request of this sink ends without a response (the client cancelled it).
   virtual void send_abandoned() {}
+  /// Sends a `notifications/progress` of a request. Returns a mark for
+  /// send_response_after(), or 0 when the sink keeps none (the default: sent like any
+  /// other message).
+  virtual std::uint64_t send_progress(std::string message) {
+    send(std::move(message));
+    return 0;
+  }
+  /// Sends the response of a request whose last progress notification got `mark`: the
+  /// client must not read the response in the same read as that notification. (The
+  /// TypeScript SDK client handles a notification one microtask after the messages read
+  /// with it: progress read in one chunk with its request's response reaches it after the
+  /// request is closed, and is dropped as an "unknown token".) The stdio transport holds
+  /// the response until the client has read the notification; by default it is
+  /// send_response().
+  virtual void send_response_after(std::string message, std::uint64_t mark) {
+    (void)mark;
+    send_response(std::move(message));
+  }
 };
 
 /// What an incoming message turned out to be (for a transport that answers each one).
 enum class MessageKind : std::uint8_t {
   request,       ///< has an id and a method: a response will follow on its reply sink
-  notification,  ///< a method without an id: nothing is sent back
-  response,      ///< a result or error for a request of ours: nothing is sent back
-  invalid,       ///< not a valid message: an error response (id null) was sent
+  notification,  ///< a method without an id (or a batch of such): nothing is sent back
+  response,      ///< a result or an error (valid or not): nothing is sent back
+  invalid,       ///< not a valid message: an error response was sent -- unless it looked
+                 ///< like a notification (a method name, no id), which is never answered
 };
 
 /// How the manager's tools are shown to the client.
@@ -62,12 +81,12 @@ enum class ToolMode : std::uint8_t {
 
 /// Options of a Server.
 struct ServerOptions {
-  std::string name = "mcp-htm";      ///< serverInfo.name
-  std::string version = "0.1.0";     ///< serverInfo.version
-  std::string title;                 ///< serverInfo.title (omitted when empty)
-  std::string instructions;          ///< initialize result `instructions` (omitted when empty)
+  std::string name = "mcp-htm";   ///< serverInfo.name
+  std::string version = "0.1.0";  ///< serverInfo.version
+  std::string title;              ///< serverInfo.title (omitted when empty)
+  std::string instructions;       ///< initialize result `instructions` (omitted when empty)
   ToolMode mode = ToolMode::hierarchical;
-  std::size_t page_size = 100;       ///< tools per tools/list page (0 is taken as 1)
+  std::size_t page_size = 100;  ///< tools per tools/list page (0 is taken as 1)
   /// Threshold of `notifications/message` until the client sends `logging/setLevel`.
   LogLevel client_log_level = LogLevel::info;
   /// Local log (the stdio server writes it to stderr). Called from the server's strand
@@ -79,6 +98,10 @@ struct ServerOptions {
   std::size_t max_json_depth = 256;
   /// Most calls accepted by one tools_dispatch_parallel.
   std::size_t max_parallel_calls = 1000;
+  /// Most messages in one JSON-RPC batch (batches exist under 2025-03-26 and 2024-11-05
+  /// only): a transport that bounds the requests in flight reads one batch at a time, so
+  /// this bounds how far one line can go past that limit.
+  std::size_t max_batch_size = 100;
   /// False (default, as issue 7 asks): arguments that don't match a meta-tool's
   /// inputSchema are JSON-RPC error -32602. True: they are `isError` tool results,
   /// as SEP-1303 (protocol revision 2025-11-25) recommends so a model can self-correct.
@@ -91,7 +114,9 @@ struct ServerOptions {
 /// The MCP protocol layer (revisions 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05).
 /**
  * Consumes JSON-RPC messages one at a time (handle_message) and emits responses and
- * notifications through a MessageSink; it knows nothing of the transport. Requests
+ * notifications through a MessageSink; it knows nothing of the transport. A message
+ * is one JSON value; under 2025-03-26 and 2024-11-05 it may be a batch (an array),
+ * answered with one array. Notifications and responses are never answered. Requests
  * that may wait (`tools/call`, the flat `tools/list`) each run in their own coroutine,
  * so a slow call never delays `ping` or other calls; each can be cancelled by the
  * client's `notifications/cancelled` (no response is then sent for it).
@@ -106,7 +131,8 @@ struct ServerOptions {
  * auto strand = asio::make_strand(io.get_executor());
  * auto sink = std::make_shared<MySink>();
  * auto server = std::make_shared<mcp::Server>(manager, sink, mcp::ServerOptions{}, strand);
- * asio::dispatch(strand, [server] { server->handle_message(R"({"jsonrpc":"2.0","id":1,"method":"ping"})"); });
+ * asio::dispatch(strand, [server] {
+ * server->handle_message(R"({"jsonrpc":"2.0","id":1,"method":"ping"})"); });
  * @endcode
  */
 class Server {
@@ -115,8 +141,8 @@ class Server {
 
   /// Protocol revisions understood, newest first; the first is proposed when the
   /// client asks for one we don't know.
-  static constexpr std::array<std::string_view, 4> protocol_versions = {
-      "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
+  static constexpr std::array<std::string_view, 4> protocol_versions = {"2025-11-25", "2025-06-18",
+                                                                        "2025-03-26", "2024-11-05"};
 
   /// Serves `manager` (which must outlive the server) through `sink`, on `executor`
   /// (default: a new strand of the manager's executor).
@@ -147,8 +173,11 @@ class Server {
                                                            std::shared_ptr<MessageSink> reply);
 
   /// Answers input the transport could not turn into a message (e.g. an over-long line)
-  /// with an error response whose id is null.
-  void reject(int code, std::string_view message, const Json& data = nullptr);
+  /// with an error response: with `id` when the transport could read it (a string or an
+  /// integer), else without one, in the form the negotiated revision allows (2025-11-25:
+  /// no id member; the older revisions: `"id": null`).
+  void reject(int code, std::string_view message, const Json& data = nullptr,
+              const Json& id = nullptr);
 
   /// Graceful end: requests already received are finished and answered. Waits up to
   /// `timeout` for them; then cancels those still running (they are answered with a

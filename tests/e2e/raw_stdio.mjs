@@ -61,7 +61,7 @@ await step('every bad input gets its error; serving goes on; end of input finish
     '{"jsonrpc":"2.0","id":3,"method":"ping"\n',                          // malformed JSON
     Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d, 0x0a]),                // invalid UTF-8
     'x'.repeat(5000) + '\n',                                               // over the 1024-byte limit
-    '[{"jsonrpc":"2.0","id":4,"method":"ping"}]\n',                        // a batch
+    '[{"jsonrpc":"2.0","id":4,"method":"ping"}]\n',                        // a batch: 2024-11-05 has them
     '42\n',                                                                // not an object
     line({ jsonrpc: '2.0', id: 5, method: 'no/such/method' }),             // unknown method
     line({ jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'tools_dispatch', arguments: {} } }),  // bad meta-tool args
@@ -80,10 +80,12 @@ await step('every bad input gets its error; serving goes on; end of input finish
   const byId = new Map(messages.filter((m) => m.id !== undefined && m.id !== null).map((m) => [m.id, m]));
   assert.equal(byId.get(1).result.protocolVersion, '2024-11-05');
   assert.equal(byId.get(2).result.structuredContent.result.slept_ms, 300);
+  // 2024-11-05's schema has no error without an id: JSON-RPC 2.0's null.
   const anonymous = messages.filter((m) => m.id === null).map((m) => [m.error.code, m.error.data?.reason]);
   assert.deepEqual(anonymous, [
-    [-32700, 'invalid_json'], [-32700, 'invalid_utf8'], [-32600, 'line_too_long'], [-32600, undefined], [-32600, undefined],
+    [-32700, 'invalid_json'], [-32700, 'invalid_utf8'], [-32600, 'line_too_long'], [-32600, undefined],
   ]);
+  assert.deepEqual(messages.filter(Array.isArray), [[{ jsonrpc: '2.0', id: 4, result: {} }]]);
   assert.equal(byId.get(5).error.code, -32601);
   assert.equal(byId.get(6).error.code, -32602);
   assert.equal(byId.get(7).error.code, -32602);

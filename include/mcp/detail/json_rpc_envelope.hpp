@@ -168,6 +168,8 @@ class EnvelopeReader {
 /// Anything else (invalid JSON, a batch, a response, an extra member, a wrong type)
 /// gives nullopt: the caller parses it as a whole and reports exactly what is wrong.
 /// Unlike Json::parse, this builds no tree for the envelope itself, only for `params`.
+/// Like Json::parse, it stops at a NUL byte as at the end of the input: a caller that must
+/// refuse bytes after the value checks the text with scan_message() first, as the Server does.
 [[nodiscard]] inline std::optional<Envelope> read_envelope(std::string_view text) {
   Envelope envelope;
   detail::EnvelopeReader reader(envelope);
