@@ -112,6 +112,7 @@ int main(int argc, char** argv) {
   bool stdio_flag = true;
   std::string log_level = "info";
   std::size_t max_line_bytes = std::size_t{4} << 20;
+  std::size_t max_requests_in_flight = mcp::StdioOptions{}.max_requests_in_flight;
   std::size_t threads = 1;
   std::size_t page_size = 100;
   std::int64_t shutdown_timeout_ms = 30'000;
@@ -131,6 +132,9 @@ int main(int argc, char** argv) {
                  "Longest accepted JSON-RPC line; longer lines are discarded and answered with "
                  "an error")
       ->check(CLI::Range(std::size_t{64}, std::size_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--max-requests-in-flight", max_requests_in_flight,
+                 "Stdio: reading pauses while this many requests are in flight (0: no limit)")
       ->capture_default_str();
   app.add_flag("--stdio", stdio_flag, "Serve on stdin/stdout (the default and only transport; accepted for "
                           "compatibility with launchers that pass it)");
@@ -280,6 +284,7 @@ int main(int argc, char** argv) {
 
   mcp::StdioOptions stdio_options;
   stdio_options.max_line_bytes = max_line_bytes;
+  stdio_options.max_requests_in_flight = max_requests_in_flight;
   stdio_options.shutdown_timeout = std::chrono::milliseconds(shutdown_timeout_ms);
   stdio_options.local_log = local_log;
 

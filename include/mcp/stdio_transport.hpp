@@ -32,6 +32,14 @@ struct StdioOptions {
   /// Reading pauses while this many bytes of output wait to be written (a client that
   /// doesn't read its input does not make the server buffer without bound).
   std::size_t max_pending_output_bytes = std::size_t{64} << 20;
+  /// Reading pauses while this many requests are in flight (each holds a few KB until it
+  /// is answered), and goes on when one ends. 0: no limit. A JSON-RPC batch is read
+  /// whole, so one line may go past it by ServerOptions::max_batch_size.
+  std::size_t max_requests_in_flight = 1024;
+  /// Longest a response waits for the client to read its request's last progress
+  /// notification before it is written (see MessageSink::send_response_after); a client
+  /// that reads nothing for that long gets it anyway.
+  std::chrono::milliseconds progress_read_timeout{500};
   /// Local log of the transport (read errors, discarded lines). serve_stdio() uses the
   /// server's `local_log` when this is empty.
   std::function<void(LogLevel, std::string_view)> local_log;
@@ -44,6 +52,12 @@ struct StdioOptions {
  *   messages queued while a write is running go out together in the next write, and so
  *   do the responses to the lines of one read (one write, one wake-up of the client, for
  *   a burst of requests).
+ * - A response whose request sent progress is written only once the client has read
+ *   that progress (the kernel says how much of a pipe or socket is unread; see
+ *   MessageSink::send_response_after): the TypeScript SDK client drops progress that it
+ *   reads together with the response. The output keeps its order meanwhile.
+ * - An over-long line is discarded as it streams in; its id is read on the way, so the
+ *   refusal names the request (a notification or a response is not answered).
  * - Each incoming line is handed to Server::handle_message on the server's strand;
  *   requests that wait run concurrently (see Server).
  * - End of input (or stop()): the server's requests in flight finish and are
