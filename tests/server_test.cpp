@@ -803,6 +803,12 @@ TEST_CASE("scan_message checks UTF-8 and depth in one pass", "[server]") {
   CHECK(scan_message("a\0b"s, 8).error == ScanError::nul_byte);  // nlohmann would stop there
   CHECK(scan_message("a\0b"s, 8).offset == 1);
   CHECK(scan_message("\"\0\""s, 8).error == ScanError::nul_byte);
+  // After a backslash, only an ASCII byte is stepped over: what else follows is checked.
+  CHECK(scan_message("\"\\\0\""s, 8).error == ScanError::nul_byte);
+  CHECK(scan_message("\"\\\xFF\"", 8).error == ScanError::invalid_utf8);
+  CHECK(scan_message("\"\\\xFF\"", 8).offset == 2);
+  CHECK(scan_message("\"\\\xC3\xA9\"", 8).error == ScanError::none);  // valid UTF-8 (invalid JSON)
+  CHECK(scan_message(R"("\"\\")", 8).error == ScanError::none);
 }
 
 // ---- messages that get no answer, errors without an id, batches, argument limits ------

@@ -112,7 +112,11 @@ struct ScanResult {
       if (c == 0) return {ScanError::nul_byte, i};
       if (in_string) {
         if (c == '\\') {
-          i += 2;  // the escaped character is ASCII in valid JSON; the parser checks the rest
+          // The escaped character is ASCII in valid JSON (the parser checks which): step
+          // over it only then, so that a NUL or a multi-byte sequence after the backslash
+          // is still checked here.
+          const bool ascii_next = i + 1 < n && p[i + 1] != 0 && p[i + 1] < 0x80;
+          i += ascii_next ? 2 : 1;
           continue;
         }
         if (c == '"') in_string = false;
