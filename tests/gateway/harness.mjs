@@ -45,10 +45,14 @@ export class Steps {
     this.failed = [];
     this.logs = [];  // functions returning the stderr of gateways started so far
   }
-  async step(name, fn) {
+  /// `limitMs` bounds the step: a wedged gateway fails it instead of hanging the run.
+  async step(name, fn, { limitMs = 60000 } = {}) {
     const t0 = performance.now();
+    let timer;
     try {
-      await fn();
+      await Promise.race([fn(), new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the step took over ${limitMs} ms`)), limitMs);
+      })]).finally(() => clearTimeout(timer));
       this.passed++;
       console.log(`ok   ${name} (${(performance.now() - t0).toFixed(0)} ms)`);
     } catch (e) {
@@ -73,7 +77,9 @@ export function gatewayBug(id, description, check) {
   try {
     check();
   } catch (e) {
-    e.message = `GATEWAY BUG ${id}: ${description}\n     ${e.message}`;
+    const label = `GATEWAY BUG ${id}: ${description}`;
+    e.message = `${label}\n     ${e.message}`;
+    e.stack = `${label}\n     ${e.stack}`;  // what Steps prints (captured before this)
     throw e;
   }
 }
@@ -175,8 +181,19 @@ export function tempDir(prefix) {
 }
 
 /// A unique marker for this run, and a function that adds it to a server entry's env.
+/// Whatever still carries it when the test exits is killed (a failed step may leave a
+/// wedged gateway's upstreams behind; the steps report them, this only cleans up).
 export function makeMarker() {
   const marker = `${process.pid}-${Date.now().toString(36)}`;
+  process.on('exit', () => {
+    for (const p of marked(marker)) {
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+  });
   const mark = (entry) => ({ ...entry, env: { ...(entry.env ?? {}), MCP_HTM_GW_MARK: marker } });
   return { marker, mark };
 }
@@ -207,6 +224,9 @@ export async function startGateway(gateway, config, { args = [], dir, steps, env
   client.fallbackNotificationHandler = async (n) => notifications.push(n);
   await client.connect(transport);
   const child = transport._process;  // for the exit status
+  process.on('exit', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
   const exited = new Promise((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() }));
   });
@@ -246,9 +266,11 @@ export function structured(result) {
 
 /// tools_dispatch of one upstream tool; the meta-tool's structured answer
 /// ({status, result | error, error_code, ...}).
+export const requestTimeoutMs = 20000;
 export async function dispatch(client, category, tool, params = {}, requestOptions) {
   const result = await client.callTool(
-    { name: 'tools_dispatch', arguments: { category, tool, params } }, undefined, requestOptions);
+    { name: 'tools_dispatch', arguments: { category, tool, params } }, undefined,
+    { timeout: requestTimeoutMs, ...requestOptions });
   return structured(result);
 }
 
