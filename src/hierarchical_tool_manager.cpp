@@ -17,6 +17,7 @@
 #include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/error.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/post.hpp>
@@ -42,6 +43,47 @@ std::string describe_exception(const std::exception_ptr& error) {
   }
 }
 
+// A coroutine co_spawned on a strand of its own, and the signal that cancels it.
+struct StrandTask {
+  explicit StrandTask(const asio::any_io_executor& ex) : strand(asio::make_strand(ex)) {}
+  asio::strand<asio::any_io_executor> strand;
+  asio::cancellation_signal signal;  // emitted on `strand` only
+
+  // Starts `coroutine` on the task's strand; `owner` lives until the coroutine has ended.
+  // The signal holds the coroutine's cancellation state, so it must outlive the
+  // coroutine's awaitable thread, which is torn down after the completion handler
+  // returns: releasing the task from a later turn of the same strand guarantees that.
+  template <class Owner>
+  static void spawn(const std::shared_ptr<StrandTask>& task, asio::awaitable<void> coroutine,
+                    Owner owner) {
+    asio::co_spawn(task->strand, std::move(coroutine),
+                   asio::bind_cancellation_slot(
+                       task->signal.slot(), [owner, task](std::exception_ptr) mutable {
+                         auto& strand = task->strand;
+                         asio::post(strand, [owner = std::move(owner), task = std::move(task)] {});
+                       }));
+  }
+
+  // Terminal cancellation of the task's coroutine, emitted on its strand.
+  static void cancel(const std::shared_ptr<StrandTask>& task) {
+    asio::post(task->strand, [task] { task->signal.emit(asio::cancellation_type::terminal); });
+  }
+};
+
+// How one caller's wait for a lazy load ended.
+enum class LoadStatus : std::uint8_t { loaded, failed, cancelled, timed_out };
+struct LoadOutcome {
+  LoadStatus status = LoadStatus::loaded;
+  std::string error;  // of a failed load
+};
+
+// One coroutine waiting for a running load. Shared with the cancellation handler the
+// waiter installs, which may run after the load has handed the handler over.
+struct LoadWaiter {
+  detail::PendingHandler<LoadOutcome> handler;  // empty once completed
+  std::size_t index = 0;                        // position in Slot::waiters
+};
+
 // One registered category: its breaker and its (possibly not yet loaded) object.
 struct Slot {
   Slot(std::string n, std::string d, const ManagerOptions& options)
@@ -56,13 +98,23 @@ struct Slot {
   CircuitBreaker breaker;
   std::atomic<ToolCategory*> ready{nullptr};  // set once, when loaded
 
-  std::mutex mutex;                        // guards the fields below
-  std::shared_ptr<ToolCategory> category;  // owns *ready
-  CategoryLoader loader;
-  AsyncCategoryLoader async_loader;
-  bool loading = false;                                      // a load is running
-  std::string last_error;                                    // of the last failed load
-  std::vector<detail::PendingHandler<std::string>> waiters;  // of the running load
+  CategoryLoader loader;             // set at registration, then only read
+  AsyncCategoryLoader async_loader;  // (one of the two)
+
+  std::mutex mutex;                                  // guards the fields below
+  std::shared_ptr<ToolCategory> category;            // owns *ready
+  bool loading = false;                              // a load is running
+  std::string last_error;                            // of the last failed load
+  std::vector<std::shared_ptr<LoadWaiter>> waiters;  // of the running load
+  std::shared_ptr<StrandTask> load_task;             // the running coroutine load, detached
+
+  // Takes a waiter out of `waiters` (swap with the last). Call with `mutex` held.
+  void remove_waiter(LoadWaiter& waiter) noexcept {
+    auto& last = waiters.back();
+    last->index = waiter.index;
+    std::swap(waiters[waiter.index], last);
+    waiters.pop_back();
+  }
 };
 
 // An immutable snapshot of the registry: sorted slots plus an open-addressing index.
@@ -169,6 +221,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
 
   std::atomic<std::uint64_t> next_request_id{1};
   std::atomic<std::size_t> in_flight{0};
+  std::atomic<std::size_t> loads_running{0};  // detached coroutine loads
   std::atomic<bool> shutting_down{false};
   asio::strand<executor_type> shutdown_strand;
   std::vector<asio::steady_timer*> shutdown_waiters;  // touched on shutdown_strand only
@@ -239,7 +292,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // The category, loaded if needed; nullptr with `error` set to the error shape (unknown
-  // category or failed load) otherwise. For the listing calls.
+  // category, failed load, or a cancelled wait) otherwise. For the listing calls.
   asio::awaitable<ToolCategory*> loaded_or_error(const std::string& category, Json& error) {
     DispatchResult result;
     Slot* slot = find_slot(category);
@@ -248,75 +301,204 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
       error = result.to_json();
       co_return nullptr;
     }
-    std::string failure = co_await ensure_loaded(*slot);
-    if (!failure.empty()) {
-      load_failed(*slot, failure, result);
-      error = result.to_json();
-      co_return nullptr;
+    const LoadOutcome outcome = co_await ensure_loaded(*slot);
+    if (outcome.status == LoadStatus::loaded) co_return slot->ready.load(std::memory_order_acquire);
+    if (outcome.status == LoadStatus::failed) {
+      load_failed(*slot, outcome.error, result);
+    } else {
+      result.set_error(ErrorCode::cancelled,
+                       fmt::format("cancelled while category '{}' loaded", slot->name));
     }
-    co_return slot->ready.load(std::memory_order_acquire);
+    error = result.to_json();
+    co_return nullptr;
   }
 
   // ---- lazy loading -------------------------------------------------------------------
+  //
+  // A load runs once however many callers ask. A plain-function loader runs right in the
+  // first caller (it cannot be interrupted anyway). A coroutine loader runs detached, as
+  // a coroutine of its own on a strand of the executor (run_load), so no caller's
+  // cancellation or deadline reaches it. Every caller of a running load -- the one that
+  // started it too -- is a waiter: a stored completion handler in Slot::waiters, plus a
+  // handler on the caller's cancellation slot that takes it out and completes it as
+  // `cancelled` (a deadline races the wait with a timer, whose win cancels it that way).
+  // So a waiter leaves the moment it is cancelled or its deadline passes, and the load
+  // goes on for the others; the load's outcome, failure included, reaches every waiter
+  // still there.
+  //
+  // Shutdown: a coroutine load nobody waits for is cancelled when graceful_shutdown
+  // starts (no new call can use it), and so is one whose last waiter leaves during the
+  // shutdown; graceful_shutdown then waits for it like for a call. The destructor
+  // cancels every load still running; each keeps this Impl alive until its coroutine
+  // has ended, so a late loader touches nothing freed (its category is dropped).
 
-  // Loads the slot's category once; concurrent callers suspend until that load ends.
-  // Returns "" when loaded, else the load's error.
-  asio::awaitable<std::string> ensure_loaded(Slot& slot) {
-    bool load_here = false;
-    {
-      std::lock_guard lock(slot.mutex);
-      if (slot.ready.load(std::memory_order_acquire) == nullptr && !slot.loading) {
-        slot.loading = true;
-        load_here = true;
-      }
+  // Checks what a loader returned; "" when it is the slot's category.
+  static std::string check_loaded(const Slot& slot, const std::shared_ptr<ToolCategory>& loaded) {
+    if (!loaded) return "the loader returned no category";
+    if (loaded->name() != slot.name) {
+      return fmt::format("the loader returned category '{}' instead of '{}'", loaded->name(),
+                         slot.name);
     }
-    if (slot.ready.load(std::memory_order_acquire) != nullptr) co_return std::string();
-    if (!load_here) {
-      co_return co_await async_wait_for<void(std::string)>([&slot](auto handler) {
-        std::unique_lock lock(slot.mutex);
-        if (slot.loading) {
-          slot.waiters.emplace_back(std::move(handler));
-          return;
-        }
-        std::string outcome = slot.ready.load(std::memory_order_acquire) ? "" : slot.last_error;
-        lock.unlock();
-        detail::PendingHandler<std::string>(std::move(handler)).complete(std::move(outcome));
-      });
-    }
+    return {};
+  }
 
-    std::shared_ptr<ToolCategory> loaded;
-    std::string error;
-    try {
-      // Not a conditional expression: GCC 12 miscompiles co_await inside ?: (it ran
-      // the empty branch's std::function).
-      if (slot.async_loader) {
-        loaded = co_await slot.async_loader();
-      } else {
-        loaded = slot.loader();
-      }
-      if (!loaded) {
-        error = "the loader returned no category";
-      } else if (loaded->name() != slot.name) {
-        error = fmt::format("the loader returned category '{}' instead of '{}'", loaded->name(),
-                            slot.name);
-      }
-    } catch (...) {
-      error = describe_exception(std::current_exception());
-    }
-    std::vector<detail::PendingHandler<std::string>> waiters;
+  // Ends the slot's running load: publishes the category or keeps the error, and hands
+  // the outcome to every waiter.
+  LoadOutcome finish_load(Slot& slot, std::shared_ptr<ToolCategory> loaded, std::string error) {
+    if (error.empty()) error = check_loaded(slot, loaded);
+    LoadOutcome outcome;
+    if (!error.empty()) outcome = LoadOutcome{LoadStatus::failed, error};
+    std::vector<detail::PendingHandler<LoadOutcome>> handlers;
     {
       std::lock_guard lock(slot.mutex);
       if (error.empty()) {
         slot.category = std::move(loaded);
         slot.ready.store(slot.category.get(), std::memory_order_release);
       } else {
-        slot.last_error = error;
+        slot.last_error = std::move(error);
       }
       slot.loading = false;
-      waiters.swap(slot.waiters);
+      slot.load_task.reset();
+      // Handlers are taken under the lock: a waiter's cancellation handler, which may run
+      // at any time on the waiter's thread, finds an empty one and leaves it to us.
+      handlers.reserve(slot.waiters.size());
+      for (auto& waiter : slot.waiters) handlers.push_back(std::move(waiter->handler));
+      slot.waiters.clear();
     }
-    for (auto& waiter : waiters) waiter.complete(error);
-    co_return error;
+    for (auto& handler : handlers) handler.complete(outcome);
+    return outcome;
+  }
+
+  // The detached coroutine of a coroutine loader. Plain pointers: the completion handler
+  // keeps this Impl (and so the slot) alive until the coroutine has ended.
+  static asio::awaitable<void> run_load(Impl* impl, Slot* slot) {
+    std::shared_ptr<ToolCategory> loaded;
+    std::string error;
+    try {
+      loaded = co_await slot->async_loader();
+    } catch (...) {
+      error = describe_exception(std::current_exception());
+    }
+    impl->finish_load(*slot, std::move(loaded), std::move(error));
+    if (impl->loads_running.fetch_sub(1) == 1 && impl->shutting_down.load()) {
+      impl->wake_shutdown_waiters();
+    }
+  }
+
+  // The initiation of a wait for the slot's load: completes at once when no load runs
+  // (loaded, or the last failure of a plain loader), else stores the handler as a
+  // waiter, starting a coroutine load if none runs (this is how a coroutine loader's
+  // first caller, and the first after a failure, starts it).
+  template <class Handler>
+  void wait_for_load(Slot& slot, Handler&& handler) {
+    auto cancel_slot = asio::get_associated_cancellation_slot(handler);
+    std::shared_ptr<StrandTask> start;
+    std::unique_lock lock(slot.mutex);
+    if (slot.ready.load(std::memory_order_acquire) != nullptr ||
+        (!slot.loading && !slot.async_loader)) {
+      LoadOutcome outcome;
+      if (slot.ready.load(std::memory_order_acquire) == nullptr) {
+        outcome = LoadOutcome{LoadStatus::failed, slot.last_error};
+      }
+      lock.unlock();
+      detail::PendingHandler<LoadOutcome>(std::forward<Handler>(handler)).complete(outcome);
+      return;
+    }
+    if (!slot.loading) {
+      slot.loading = true;
+      slot.load_task = start = std::make_shared<StrandTask>(executor);
+      loads_running.fetch_add(1);
+    }
+    auto waiter = std::make_shared<LoadWaiter>();
+    waiter->handler = detail::PendingHandler<LoadOutcome>(std::forward<Handler>(handler));
+    waiter->index = slot.waiters.size();
+    // Installed before the waiter is visible to the load: the cancellation slot belongs
+    // to this thread of execution. The awaitable handler clears it when it completes.
+    if (cancel_slot.is_connected()) {
+      cancel_slot.assign([impl = this, s = &slot, waiter](asio::cancellation_type type) {
+        if (type != asio::cancellation_type::none) impl->leave_load(*s, *waiter);
+      });
+    }
+    slot.waiters.push_back(std::move(waiter));
+    lock.unlock();
+    if (start) StrandTask::spawn(start, run_load(this, &slot), shared_from_this());
+  }
+
+  // A waiter's cancellation: it leaves at once with `cancelled`, unless the load's
+  // outcome is already on its way to it.
+  void leave_load(Slot& slot, LoadWaiter& waiter) {
+    detail::PendingHandler<LoadOutcome> handler;
+    std::shared_ptr<StrandTask> orphaned;
+    {
+      std::lock_guard lock(slot.mutex);
+      if (!waiter.handler) return;
+      handler = std::move(waiter.handler);
+      slot.remove_waiter(waiter);
+      // Nobody can use this load any more: no new call is admitted.
+      if (slot.waiters.empty() && shutting_down.load()) orphaned = slot.load_task;
+    }
+    handler.complete(LoadOutcome{LoadStatus::cancelled, {}});
+    if (orphaned) StrandTask::cancel(orphaned);
+  }
+
+  // Cancels the coroutine loads that run; `all` false: only those nobody waits for.
+  void cancel_loads(bool all) {
+    std::vector<std::shared_ptr<StrandTask>> tasks;
+    {
+      std::lock_guard registry_lock(registry_mutex);
+      for (const auto& slot : slots) {
+        std::lock_guard lock(slot->mutex);
+        if (slot->load_task && (all || slot->waiters.empty())) tasks.push_back(slot->load_task);
+      }
+    }
+    for (const auto& task : tasks) StrandTask::cancel(task);
+  }
+
+  // Loads the slot's category once; concurrent callers wait for that load, each until
+  // the load ends, its own cancellation, or its `deadline`.
+  asio::awaitable<LoadOutcome> ensure_loaded(Slot& slot,
+                                             std::optional<TimePoint> deadline = std::nullopt) {
+    if (slot.ready.load(std::memory_order_acquire) != nullptr) co_return LoadOutcome{};
+    if (!slot.async_loader) {
+      bool load_here = false;
+      {
+        std::lock_guard lock(slot.mutex);
+        if (slot.ready.load(std::memory_order_acquire) == nullptr && !slot.loading) {
+          slot.loading = true;
+          load_here = true;
+        }
+      }
+      if (load_here) {
+        std::shared_ptr<ToolCategory> loaded;
+        std::string error;
+        try {
+          loaded = slot.loader();
+        } catch (...) {
+          error = describe_exception(std::current_exception());
+        }
+        co_return finish_load(slot, std::move(loaded), std::move(error));
+      }
+    }
+    // Plain pointers in the initiation (GCC 12 destroys the captures of a lambda
+    // temporary inside a co_await expression twice, GCC bug 100611).
+    Impl* impl = this;
+    Slot* s = &slot;
+    auto initiation = [impl, s](auto handler) { impl->wait_for_load(*s, std::move(handler)); };
+    try {
+      if (!deadline) {
+        co_return co_await async_wait_for<void(LoadOutcome)>(initiation);
+      }
+      using namespace asio::experimental::awaitable_operators;
+      asio::steady_timer timer(co_await asio::this_coro::executor, *deadline);
+      auto first = co_await (async_wait_for<void(LoadOutcome)>(initiation) ||
+                             timer.async_wait(asio::use_awaitable));
+      if (first.index() == 1) co_return LoadOutcome{LoadStatus::timed_out, {}};
+      co_return std::get<0>(std::move(first));
+    } catch (const std::system_error& e) {
+      // co_await throws operation_aborted when the coroutine was cancelled before it.
+      if (e.code() != asio::error::operation_aborted) throw;
+    }
+    co_return LoadOutcome{LoadStatus::cancelled, {}};
   }
 
   // ---- one call -------------------------------------------------------------------------
@@ -466,16 +648,33 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     }
     ToolCategory* category = slot->ready.load(std::memory_order_acquire);
     if (category == nullptr) {
-      std::string error = co_await ensure_loaded(*slot);
-      if (!error.empty()) {
-        if ((co_await asio::this_coro::cancellation_state).cancelled() !=
-            asio::cancellation_type::none) {
-          out.set_error(ErrorCode::cancelled,
-                        fmt::format("call of '{}.{}' was cancelled while its category loaded",
-                                    call.category, call.tool));
-        } else {
-          load_failed(*slot, error, out);
-        }
+      // The caller's own limits bound the wait for the load too (the tool's is unknown
+      // until it has loaded); the load itself goes on for later calls.
+      std::optional<TimePoint> load_deadline = batch_deadline;
+      if (call_timeout && (!load_deadline || start + *call_timeout < *load_deadline)) {
+        load_deadline = start + *call_timeout;
+      }
+      const LoadOutcome loaded = co_await ensure_loaded(*slot, load_deadline);
+      const auto cancel_state = co_await asio::this_coro::cancellation_state;
+      if (loaded.status == LoadStatus::cancelled ||
+          cancel_state.cancelled() != asio::cancellation_type::none) {
+        out.set_error(ErrorCode::cancelled,
+                      fmt::format("call of '{}.{}' was cancelled while its category loaded",
+                                  call.category, call.tool));
+        co_return;
+      }
+      if (loaded.status == LoadStatus::timed_out) {
+        const auto limit =
+            std::chrono::duration_cast<std::chrono::milliseconds>(*load_deadline - start);
+        out.set_error(ErrorCode::timeout,
+                      fmt::format("call of '{}.{}' timed out after {} ms while category '{}' "
+                                  "loaded; the load goes on for later calls",
+                                  call.category, call.tool, limit.count(), slot->name),
+                      Json{{"timeout_ms", limit.count()}});
+        co_return;
+      }
+      if (loaded.status == LoadStatus::failed) {
+        load_failed(*slot, loaded.error, out);
         co_return;
       }
       category = slot->ready.load(std::memory_order_acquire);
@@ -565,13 +764,16 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void end_calls(std::size_t n) {
-    if (in_flight.fetch_sub(n) == n && shutting_down.load()) {
-      // Owns the manager's state: the host may destroy the manager as soon as
-      // graceful_shutdown returns, before this wake-up has run.
-      asio::post(shutdown_strand, [self = shared_from_this()] {
-        for (auto* timer : self->shutdown_waiters) timer->cancel();
-      });
-    }
+    if (in_flight.fetch_sub(n) == n && shutting_down.load()) wake_shutdown_waiters();
+  }
+
+  // Lets graceful_shutdown look again (the last call or load has just ended).
+  void wake_shutdown_waiters() {
+    // Owns the manager's state: the host may destroy the manager as soon as
+    // graceful_shutdown returns, before this wake-up has run.
+    asio::post(shutdown_strand, [self = shared_from_this()] {
+      for (auto* timer : self->shutdown_waiters) timer->cancel();
+    });
   }
 
   // Ends the calls begin_calls() admitted, however the admitting coroutine exits.
@@ -616,25 +818,20 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<ShutdownReport> wait_drained(TimePoint deadline, std::size_t initial) {
     asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
     shutdown_waiters.push_back(&timer);
-    while (in_flight.load() != 0 && Clock::now() < deadline) {
-      // Woken by end_calls (operation_aborted) or by the deadline.
+    while ((in_flight.load() != 0 || loads_running.load() != 0) && Clock::now() < deadline) {
+      // Woken by wake_shutdown_waiters (operation_aborted) or by the deadline.
       (void)co_await timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
     }
     std::erase(shutdown_waiters, &timer);
     ShutdownReport report;
     report.still_running = in_flight.load();
-    report.completed = report.still_running == 0;
+    report.loads_still_running = loads_running.load();
+    report.completed = report.still_running == 0 && report.loads_still_running == 0;
     report.drained = initial > report.still_running ? initial - report.still_running : 0;
     co_return report;
   }
 
   // ---- dispatch_parallel ------------------------------------------------------------------
-
-  struct Worker {
-    explicit Worker(const executor_type& ex) : strand(asio::make_strand(ex)) {}
-    asio::strand<executor_type> strand;
-    asio::cancellation_signal signal;  // emitted on `strand` only
-  };
 
   // Shared by the workers of one batch. The calls and results live in the awaiting
   // coroutine's frame, which outlives every worker (it resumes only after the join).
@@ -655,7 +852,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
 
     std::mutex mutex;             // guards the fields below
     Join workers_running{mutex};  // parties: workers started and not yet ended
-    std::vector<std::shared_ptr<Worker>> workers;
+    std::vector<std::shared_ptr<StrandTask>> workers;
     std::optional<std::size_t> first_error;
     bool stopped_by_failure = false;
 
@@ -684,43 +881,27 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     }
 
     void start_worker() {  // precondition: `workers_running` already counts this worker
-      auto worker = std::make_shared<Worker>(impl->executor);
-      // The worker's cancellation signal holds the coroutine's cancellation state, so it
-      // must outlive the coroutine's awaitable thread, which is torn down after the
-      // completion handler returns. Releasing it from a later turn of the same strand
-      // guarantees that.
+      auto worker = std::make_shared<StrandTask>(impl->executor);
       // The coroutine gets a plain pointer: the completion handler owns the batch until
       // the coroutine has ended (no shared_ptr parameter copies in coroutine frames).
-      auto self = shared_from_this();
-      asio::co_spawn(worker->strand, run_worker(this),
-                     asio::bind_cancellation_slot(
-                         worker->signal.slot(), [self, worker](std::exception_ptr) mutable {
-                           auto& strand = worker->strand;
-                           asio::post(strand,
-                                      [self = std::move(self), worker = std::move(worker)] {});
-                         }));
+      StrandTask::spawn(worker, run_worker(this), shared_from_this());
       bool cancel_now = false;
       {
         std::lock_guard lock(mutex);
         workers.push_back(worker);
         cancel_now = stop.load(std::memory_order_acquire);
       }
-      if (cancel_now) cancel(worker);
-    }
-
-    static void cancel(const std::shared_ptr<Worker>& worker) {
-      asio::post(worker->strand,
-                 [worker] { worker->signal.emit(asio::cancellation_type::terminal); });
+      if (cancel_now) StrandTask::cancel(worker);
     }
 
     void stop_all() {
-      std::vector<std::shared_ptr<Worker>> to_cancel;
+      std::vector<std::shared_ptr<StrandTask>> to_cancel;
       {
         std::lock_guard lock(mutex);
         if (stop.exchange(true)) return;
         to_cancel = workers;
       }
-      for (const auto& worker : to_cancel) cancel(worker);
+      for (const auto& worker : to_cancel) StrandTask::cancel(worker);
     }
 
     void note_failure(std::size_t index) {
@@ -960,7 +1141,10 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
 HierarchicalToolManager::HierarchicalToolManager(executor_type executor, ManagerOptions options)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {}
 
-HierarchicalToolManager::~HierarchicalToolManager() = default;
+HierarchicalToolManager::~HierarchicalToolManager() {
+  // Loads still running keep the Impl alive until their coroutine ends: cancel them.
+  if (impl_) impl_->cancel_loads(true);
+}
 
 const HierarchicalToolManager::executor_type& HierarchicalToolManager::get_executor()
     const noexcept {
@@ -1013,7 +1197,9 @@ asio::awaitable<Json> HierarchicalToolManager::list_categories(bool include_coun
       ToolCategory* loaded = slot->ready.load(std::memory_order_acquire);
       std::string error;
       if (include_count && loaded == nullptr) {
-        error = co_await impl_->ensure_loaded(*slot);
+        const LoadOutcome outcome = co_await impl_->ensure_loaded(*slot);
+        if (outcome.status == LoadStatus::failed) error = outcome.error;
+        if (outcome.status == LoadStatus::cancelled) error = "cancelled while it loaded";
         loaded = slot->ready.load(std::memory_order_acquire);
       }
       Json entry = {
@@ -1090,6 +1276,7 @@ asio::awaitable<BatchResult> HierarchicalToolManager::dispatch_parallel(std::vec
 asio::awaitable<ShutdownReport> HierarchicalToolManager::graceful_shutdown(
     std::chrono::milliseconds timeout) {
   impl_->shutting_down.store(true);
+  impl_->cancel_loads(false);  // no call can use a load nobody waits for any more
   const std::size_t initial = impl_->in_flight.load();
   co_return co_await asio::co_spawn(impl_->shutdown_strand,
                                     impl_->wait_drained(Clock::now() + timeout, initial),

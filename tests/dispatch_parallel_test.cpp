@@ -362,6 +362,57 @@ TEST_CASE("A batch deadline times out running and waiting calls", "[dispatch_par
   for (const auto& result : batch) CHECK(result.code() == ErrorCode::timeout);
 }
 
+TEST_CASE("A batch deadline bounds calls whose category's load never answers",
+          "[dispatch_parallel]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  Gate backend(io.get_executor());
+  int loads = 0;
+  manager.lazy_register_category(
+      "lazy", [&]() -> asio::awaitable<std::shared_ptr<mcp::ToolCategory>> {
+        ++loads;
+        co_await backend.wait();  // a backend that does not answer until the test says so
+        auto category = std::make_shared<mcp::ToolCategory>("lazy", "loaded late");
+        category->add_tool(mcp::ToolSpec("ping", "answers"), [](Json) { return "pong"; });
+        co_return category;
+      });
+  auto quick = std::make_shared<mcp::ToolCategory>("t", "ready");
+  quick->add_tool(mcp::ToolSpec("quick", "answers"), [](Json) { return 1; });
+  manager.register_category(quick);
+  // Bounds the test if the deadline is not honoured: the backend answers after 5 s.
+  asio::steady_timer watchdog(io, std::chrono::seconds(5));
+  watchdog.async_wait([&](std::error_code ec) {
+    if (!ec) backend.open();
+  });
+  std::vector<ToolCall> calls{{"lazy", "ping", {}}, {"t", "quick", {}}, {"lazy", "ping", {}}};
+  std::optional<mcp::BatchResult> batch;
+  bool loaded_at_return = true;
+  const auto options = mcp::ParallelOptions{}.with_deadline(std::chrono::milliseconds(50));
+  asio::co_spawn(io, manager.dispatch_parallel(calls, options),
+                 [&](std::exception_ptr e, mcp::BatchResult r) {
+                   CHECK_FALSE(e);
+                   batch = std::move(r);
+                   loaded_at_return = manager.loaded_category("lazy") != nullptr;
+                   backend.open();
+                   watchdog.cancel();
+                 });
+  io.run();
+  REQUIRE(batch);
+  CHECK_FALSE(loaded_at_return);  // the batch returned at its deadline, the load still ran
+  CHECK((*batch)[0].code() == ErrorCode::timeout);
+  CHECK((*batch)[1].ok());
+  CHECK((*batch)[2].code() == ErrorCode::timeout);
+  // What was left of the batch's 50 ms when the call started.
+  const auto waited = (*batch)[0].error().details["timeout_ms"].get<int>();
+  CHECK(waited > 0);
+  CHECK(waited <= 50);
+  // The load went on and later calls use it.
+  CHECK(manager.loaded_category("lazy") != nullptr);
+  auto later = run_awaitable(io, manager.dispatch_parallel(calls));
+  CHECK(later.succeeded() == 3);
+  CHECK(loads == 1);
+}
+
 TEST_CASE("Suspending calls spread over the threads of a pool", "[dispatch_parallel]") {
   asio::thread_pool pool(2);
   mcp::HierarchicalToolManager manager(pool.get_executor());

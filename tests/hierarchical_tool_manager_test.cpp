@@ -8,17 +8,24 @@
 #include <future>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <string>
+#include <system_error>
 #include <vector>
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/error.hpp>
+#include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+#include <asio/this_coro.hpp>
 #include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
@@ -57,6 +64,27 @@ std::shared_ptr<mcp::ToolCategory> gated_category(Gate& gate) {
                        co_return "finished";
                      });
   return category;
+}
+
+// Category `name` with a synchronous tool "ping" that answers "pong".
+std::shared_ptr<mcp::ToolCategory> ping_category(const std::string& name) {
+  auto category = std::make_shared<mcp::ToolCategory>(name, "answers");
+  category->add_tool(mcp::ToolSpec("ping", "answers"), [](Json) { return "pong"; });
+  return category;
+}
+
+// A coroutine loader of `name` that waits for `backend` (a slow backend the test answers
+// by opening the gate), then loads, or throws `failure` when given. A cancelled wait
+// throws operation_aborted, as an Asio wait does.
+mcp::AsyncCategoryLoader gated_loader(std::string name, Gate& backend, int& loads,
+                                      std::string failure = {}) {
+  return [name = std::move(name), &backend, &loads,
+          failure = std::move(failure)]() -> asio::awaitable<std::shared_ptr<mcp::ToolCategory>> {
+    ++loads;
+    if (!co_await backend.wait()) throw std::system_error(asio::error::operation_aborted);
+    if (!failure.empty()) throw std::runtime_error(failure);
+    co_return ping_category(name);
+  };
 }
 
 }  // namespace
@@ -224,8 +252,9 @@ TEST_CASE("A timeout cancels the tool's coroutine, which observes the cancellati
 
   // A per-call timeout shorter than the tool's wins.
   observed_cancel = false;
-  auto per_call = run_awaitable(io, manager.dispatch("slow", "forever", Json::object(),
-                                                     mcp::CallOptions{}.with_timeout(std::chrono::milliseconds(5))));
+  auto per_call = run_awaitable(
+      io, manager.dispatch("slow", "forever", Json::object(),
+                           mcp::CallOptions{}.with_timeout(std::chrono::milliseconds(5))));
   REQUIRE_FALSE(per_call.ok());
   CHECK(per_call.code() == ErrorCode::timeout);
   CHECK(per_call.error().details["timeout_ms"] == 5);
@@ -301,6 +330,95 @@ TEST_CASE("A lazy category loads once however many coroutines ask at once", "[ma
   pool.join();
 }
 
+TEST_CASE("Waiters of a lazy load cancelled, timed out or served across threads each end once",
+          "[manager][lazy]") {
+  asio::thread_pool pool(2);
+  mcp::HierarchicalToolManager manager(pool.get_executor());
+  // The load waits on a timer that never expires; the test opens it, from its own thread,
+  // by posting the cancel to the load's strand once every other caller has ended.
+  std::atomic<int> loads{0};
+  std::mutex gate_mutex;
+  asio::steady_timer* gate = nullptr;  // guarded by gate_mutex
+  asio::any_io_executor gate_executor;
+  std::promise<void> load_waiting;
+  manager.lazy_register_category(
+      "lazy", [&]() -> asio::awaitable<std::shared_ptr<mcp::ToolCategory>> {
+        ++loads;
+        const auto ex = co_await asio::this_coro::executor;
+        asio::steady_timer timer(ex, asio::steady_timer::time_point::max());
+        {
+          std::lock_guard lock(gate_mutex);
+          gate = &timer;
+          gate_executor = ex;
+        }
+        load_waiting.set_value();
+        (void)co_await timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+        co_return ping_category("lazy");
+      });
+  constexpr int callers = 300;  // a third served, a third cancelled, a third timed out
+  struct Caller {
+    explicit Caller(asio::thread_pool& p) : strand(asio::make_strand(p)) {}
+    asio::strand<asio::thread_pool::executor_type> strand;
+    asio::cancellation_signal signal;  // emitted on `strand` only
+  };
+  std::vector<std::unique_ptr<Caller>> each;
+  for (int i = 0; i < callers; ++i) each.push_back(std::make_unique<Caller>(pool));
+  std::atomic<int> ok{0};
+  std::atomic<int> cancelled{0};
+  std::atomic<int> timed_out{0};
+  std::atomic<int> other{0};
+  std::atomic<int> done{0};
+  std::promise<void> others_done;  // every caller but the served ones has ended
+  std::promise<void> all_done;
+  for (int i = 0; i < callers; ++i) {
+    mcp::CallOptions options;
+    if (i % 3 == 1) options.timeout = std::chrono::milliseconds(1 + i % 5);
+    asio::co_spawn(each[i]->strand, manager.dispatch("lazy", "ping", Json::object(), options),
+                   asio::bind_cancellation_slot(each[i]->signal.slot(),
+                                                [&](std::exception_ptr e, mcp::DispatchResult r) {
+                                                  if (e) {
+                                                    ++other;
+                                                  } else if (r.ok()) {
+                                                    ++ok;
+                                                  } else if (r.code() == ErrorCode::cancelled) {
+                                                    ++cancelled;
+                                                  } else if (r.code() == ErrorCode::timeout) {
+                                                    ++timed_out;
+                                                  } else {
+                                                    ++other;
+                                                  }
+                                                  const int n = ++done;
+                                                  if (n == 2 * callers / 3) others_done.set_value();
+                                                  if (n == callers) all_done.set_value();
+                                                }));
+    if (i % 3 == 2) {
+      // Queued behind the call's start on its strand: the call is waiting by then.
+      Caller* caller = each[i].get();
+      asio::post(caller->strand,
+                 [caller] { caller->signal.emit(asio::cancellation_type::terminal); });
+    }
+  }
+  load_waiting.get_future().wait();
+  // They end while the load still runs; the bound only keeps a failing test finite.
+  CHECK(others_done.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(ok == 0);  // nobody was served before the load ended
+  {
+    std::lock_guard lock(gate_mutex);
+    asio::post(gate_executor, [&] {
+      std::lock_guard inner(gate_mutex);
+      gate->cancel();
+    });
+  }
+  all_done.get_future().wait();
+  pool.join();
+  CHECK(loads == 1);
+  CHECK(other == 0);
+  CHECK(ok == callers / 3);
+  CHECK(cancelled == callers / 3);
+  CHECK(timed_out == callers / 3);
+  CHECK(manager.calls_in_flight() == 0);
+}
+
 TEST_CASE("A plain-function loader also runs exactly once under concurrency", "[manager][lazy]") {
   asio::thread_pool pool(2);
   mcp::HierarchicalToolManager manager(pool.get_executor());
@@ -347,6 +465,240 @@ TEST_CASE("A loader returning the wrong category fails the load", "[manager][laz
   REQUIRE_FALSE(result.ok());
   CHECK(result.code() == ErrorCode::load_failed);
   CHECK_THAT(result.error().message, Catch::Contains("'wrong'"));
+}
+
+TEST_CASE("A caller waiting for another caller's lazy load leaves at once when cancelled",
+          "[manager][lazy]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  Gate backend(io.get_executor());
+  int loads = 0;
+  manager.lazy_register_category("lazy", gated_loader("lazy", backend, loads));
+  std::optional<mcp::DispatchResult> first;
+  std::optional<mcp::DispatchResult> second;
+  asio::co_spawn(io, manager.dispatch("lazy", "ping"),
+                 [&](std::exception_ptr, mcp::DispatchResult r) { first = std::move(r); });
+  asio::cancellation_signal cancel;
+  asio::co_spawn(
+      io, manager.dispatch("lazy", "ping"),
+      asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e, mcp::DispatchResult r) {
+        CHECK_FALSE(e);
+        second = std::move(r);
+      }));
+  io.poll();  // both wait for the one load, which waits for the backend
+  CHECK(loads == 1);
+  CHECK(manager.calls_in_flight() == 2);
+
+  cancel.emit(asio::cancellation_type::terminal);
+  io.poll();  // the backend has not answered
+  CHECK(second.has_value());
+  if (second) CHECK(second->code() == ErrorCode::cancelled);
+  CHECK_FALSE(first);  // the load goes on for the other caller
+  CHECK(manager.calls_in_flight() == 1);
+
+  backend.open();
+  io.run();
+  REQUIRE(first);
+  CHECK(first->ok());
+  CHECK(loads == 1);
+  CHECK(manager.breaker("lazy")->info().total_calls == 1);  // the cancelled call never ran
+}
+
+TEST_CASE("Cancelling the call that started a lazy load fails none of the other waiters",
+          "[manager][lazy]") {
+  const bool load_fails = GENERATE(false, true);
+  INFO((load_fails ? "the load fails" : "the load succeeds"));
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  Gate backend(io.get_executor());
+  int loads = 0;
+  manager.lazy_register_category(
+      "lazy", gated_loader("lazy", backend, loads, load_fails ? "backend refused" : ""));
+  asio::cancellation_signal cancel;
+  std::optional<mcp::DispatchResult> starter;
+  asio::co_spawn(
+      io, manager.dispatch("lazy", "ping"),
+      asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e, mcp::DispatchResult r) {
+        CHECK_FALSE(e);
+        starter = std::move(r);
+      }));
+  io.poll();  // the starter's call has started the load
+  REQUIRE(loads == 1);
+  std::vector<mcp::DispatchResult> others;
+  for (int i = 0; i < 3; ++i) {
+    asio::co_spawn(io, manager.dispatch("lazy", "ping"),
+                   [&](std::exception_ptr, mcp::DispatchResult r) { others.push_back(r); });
+  }
+  io.poll();
+
+  cancel.emit(asio::cancellation_type::terminal);
+  io.poll();
+  REQUIRE(starter);
+  CHECK(starter->code() == ErrorCode::cancelled);
+  CHECK(others.empty());  // nobody else was cancelled: they still wait for the load
+
+  backend.open();
+  io.run();
+  REQUIRE(others.size() == 3);
+  for (const auto& r : others) {
+    if (load_fails) {
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.code() == ErrorCode::load_failed);
+      CHECK_THAT(r.error().message, Catch::Contains("backend refused"));
+    } else {
+      CHECK(r.ok());
+    }
+  }
+  CHECK(loads == 1);
+  CHECK((manager.loaded_category("lazy") != nullptr) == !load_fails);
+}
+
+TEST_CASE("A call's timeout bounds its wait for a lazy load, which goes on for later calls",
+          "[manager][lazy]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  Gate backend(io.get_executor());
+  int loads = 0;
+  manager.lazy_register_category("lazy", gated_loader("lazy", backend, loads));
+  // Bounds the test if the timeout is not honoured: the backend answers after 5 s.
+  asio::steady_timer watchdog(io, std::chrono::seconds(5));
+  watchdog.async_wait([&](std::error_code ec) {
+    if (!ec) backend.open();
+  });
+  std::optional<mcp::DispatchResult> result;
+  bool loaded_at_result = true;
+  const auto options = mcp::CallOptions{}.with_timeout(std::chrono::milliseconds(20));
+  asio::co_spawn(io, manager.dispatch("lazy", "ping", Json::object(), options),
+                 [&](std::exception_ptr, mcp::DispatchResult r) {
+                   result = std::move(r);
+                   loaded_at_result = manager.loaded_category("lazy") != nullptr;
+                   backend.open();
+                   watchdog.cancel();
+                 });
+  io.run();
+  REQUIRE(result);
+  REQUIRE_FALSE(result->ok());
+  CHECK(result->code() == ErrorCode::timeout);
+  CHECK(result->error().details["timeout_ms"] == 20);
+  CHECK_THAT(result->error().message, Catch::Contains("the load goes on"));
+  CHECK_FALSE(loaded_at_result);
+  CHECK(manager.loaded_category("lazy") != nullptr);  // the load went on and ended
+  auto later = run_awaitable(io, manager.dispatch("lazy", "ping"));
+  CHECK(later.ok());
+  CHECK(loads == 1);
+}
+
+TEST_CASE("graceful_shutdown cancels a lazy load nobody waits for and waits for its end",
+          "[manager][lazy][shutdown]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  Gate backend(io.get_executor());
+  int loads = 0;
+  bool loader_cancelled = false;
+  manager.lazy_register_category("lazy",
+                                 [&]() -> asio::awaitable<std::shared_ptr<mcp::ToolCategory>> {
+                                   ++loads;
+                                   if (!co_await backend.wait()) {
+                                     loader_cancelled = true;
+                                     throw std::system_error(asio::error::operation_aborted);
+                                   }
+                                   co_return ping_category("lazy");
+                                 });
+  asio::steady_timer watchdog(io, std::chrono::seconds(5));  // bounds a failing test
+  watchdog.async_wait([&](std::error_code ec) {
+    if (!ec) backend.open();
+  });
+  std::optional<mcp::ShutdownReport> report;
+  auto shut_down = [&] {
+    asio::co_spawn(io, manager.graceful_shutdown(std::chrono::seconds(30)),
+                   [&](std::exception_ptr, mcp::ShutdownReport r) {
+                     report = r;
+                     watchdog.cancel();
+                   });
+  };
+  std::optional<mcp::DispatchResult> call;
+
+  SECTION("left behind by a call that timed out before the shutdown") {
+    const auto options = mcp::CallOptions{}.with_timeout(std::chrono::milliseconds(10));
+    asio::co_spawn(io, manager.dispatch("lazy", "ping", Json::object(), options),
+                   [&](std::exception_ptr, mcp::DispatchResult r) {
+                     call = std::move(r);
+                     shut_down();  // the load runs on, waited for by nobody
+                   });
+    io.run();
+    REQUIRE(call);
+    CHECK(call->code() == ErrorCode::timeout);
+  }
+  SECTION("left by its last waiter during the shutdown") {
+    asio::cancellation_signal cancel;
+    asio::co_spawn(
+        io, manager.dispatch("lazy", "ping"),
+        asio::bind_cancellation_slot(cancel.slot(),
+                                     [&](std::exception_ptr, mcp::DispatchResult r) { call = r; }));
+    io.poll();
+    shut_down();
+    io.poll();
+    CHECK_FALSE(loader_cancelled);  // a call still waits for the load: it goes on
+    CHECK_FALSE(report);
+    cancel.emit(asio::cancellation_type::terminal);
+    io.run();
+    REQUIRE(call);
+    CHECK(call->code() == ErrorCode::cancelled);
+  }
+  CHECK(loads == 1);
+  CHECK(loader_cancelled);
+  REQUIRE(report);
+  CHECK(report->completed);
+  CHECK(report->loads_still_running == 0);
+  CHECK(report->still_running == 0);
+  CHECK(manager.loaded_category("lazy") == nullptr);
+}
+
+TEST_CASE("Destroying the manager cancels a lazy load still running; a late loader is safe",
+          "[manager][lazy][shutdown]") {
+  asio::io_context io;
+  auto manager = std::make_unique<mcp::HierarchicalToolManager>(io.get_executor());
+  Gate backend(io.get_executor());
+  bool loader_cancelled = false;
+  bool loader_finished = false;
+  std::weak_ptr<mcp::ToolCategory> late_category;
+  const bool honours_cancellation = GENERATE(true, false);
+  INFO((honours_cancellation ? "the loader honours cancellation" : "the loader ignores it"));
+  manager->lazy_register_category("lazy",
+                                  [&]() -> asio::awaitable<std::shared_ptr<mcp::ToolCategory>> {
+                                    if (!honours_cancellation)
+                                      co_await asio::this_coro::throw_if_cancelled(false);
+                                    while (!co_await backend.wait()) {
+                                      loader_cancelled = true;
+                                      if (honours_cancellation)
+                                        throw std::system_error(asio::error::operation_aborted);
+                                    }
+                                    auto category = ping_category("lazy");
+                                    late_category = category;
+                                    loader_finished = true;
+                                    co_return category;
+                                  });
+  asio::steady_timer watchdog(io, std::chrono::seconds(5));  // bounds a failing test
+  watchdog.async_wait([&](std::error_code ec) {
+    if (!ec) backend.open();
+  });
+  std::optional<mcp::DispatchResult> call;
+  const auto options = mcp::CallOptions{}.with_timeout(std::chrono::milliseconds(10));
+  asio::co_spawn(io, manager->dispatch("lazy", "ping", Json::object(), options),
+                 [&](std::exception_ptr, mcp::DispatchResult r) {
+                   call = std::move(r);
+                   watchdog.cancel();
+                 });
+  while (!call) io.run_one();  // the call times out; its load runs on
+  CHECK(call->code() == ErrorCode::timeout);
+  manager.reset();
+  io.poll();
+  CHECK(loader_cancelled);
+  CHECK_FALSE(loader_finished);
+  backend.open();  // a loader that ignored the cancellation ends now, after the manager
+  io.run();
+  CHECK(loader_finished == !honours_cancellation);
+  CHECK(late_category.expired());  // what it loaded was dropped with the manager's state
 }
 
 TEST_CASE("Listing categories loads nothing unless counts are asked for", "[manager][lazy]") {

@@ -31,6 +31,7 @@ struct ToolCall {
 struct CallOptions {
   /// Deadline of this call (coroutine tools only; the shortest of this, the tool's and
   /// the manager's default applies). Expiry cancels the tool and gives ErrorCode::timeout.
+  /// It also bounds the wait for the category's lazy load (the load itself goes on).
   std::optional<std::chrono::milliseconds> timeout;
   /// The client request the call serves (progress and log messages of the tool go to it).
   RequestContext context;
@@ -68,7 +69,8 @@ struct ParallelOptions {
   /// call cancels the calls not yet started and those in flight.
   bool return_exceptions = true;
   /// Deadline of the whole batch: calls still running are cancelled and read `timeout`,
-  /// calls not yet started read `timeout` too.
+  /// calls not yet started read `timeout` too, and so do calls still waiting for their
+  /// category's lazy load (which goes on for later calls).
   std::optional<std::chrono::milliseconds> deadline;
   /// Optional: told about each slot's result once it is final (see ResultCallback).
   ResultCallback on_result;

@@ -41,9 +41,12 @@ struct ManagerOptions {
 /// dispatch_parallel batch is as many calls as it has unfinished slots (each slot ends
 /// once its own result is final), as calls_in_flight() counts them.
 struct ShutdownReport {
-  bool completed = false;         ///< every call in flight finished before the timeout
+  bool completed = false;         ///< every call in flight, and every lazy load, ended in time
   std::size_t drained = 0;        ///< calls that finished while shutdown waited
   std::size_t still_running = 0;  ///< calls in flight when the timeout expired
+  /// Coroutine loads of lazy categories still running when the timeout expired (each
+  /// was cancelled once no call waited for it; see graceful_shutdown()).
+  std::size_t loads_still_running = 0;
 };
 
 /// The registry of tool categories and the dispatcher of their tools.
@@ -53,6 +56,15 @@ struct ShutdownReport {
  * suspend (never block a thread) until it ends. A failed load poisons nothing: the next
  * access retries.
  *
+ * @par Lazy loads
+ * A plain-function loader runs in the first caller. A coroutine loader runs detached
+ * from every caller, as a coroutine of its own on a strand of the manager's executor:
+ * each caller -- the one that started it too -- only waits for it, and stops waiting
+ * when it is cancelled (reads `cancelled`) or its deadline passes (reads `timeout`;
+ * the call's own timeout and a batch deadline bound the wait, see CallOptions). The
+ * load goes on for the other callers and later ones; no caller's cancellation fails it.
+ * A load that fails gives every caller still waiting `load_failed` with its error.
+ *
  * @par Thread safety
  * Every member function may be called concurrently from any thread. Coroutines run on
  * the executor given at construction (which may be a multi-threaded io_context).
@@ -60,23 +72,43 @@ struct ShutdownReport {
  *
  * @par Cancellation
  * The coroutines honour Asio cancellation (terminal): a cancelled dispatch cancels the
- * tool's coroutine and reads ErrorCode::cancelled; a cancelled dispatch_parallel cancels
- * every call of the batch and returns once they have all ended.
+ * tool's coroutine (or stops waiting for its category's load) and reads
+ * ErrorCode::cancelled; a cancelled dispatch_parallel cancels every call of the batch
+ * and returns once they have all ended.
  *
- * @par Example
- * @code
- * mcp::HierarchicalToolManager manager(io.get_executor());
- * manager.register_category(std::make_shared<MathCategory>());
- * manager.lazy_register_category("search", [] { return std::make_shared<SearchCategory>(); },
- *                                "Full-text search");
- * mcp::DispatchResult r = co_await manager.dispatch("math", "add", {{"a", 1}, {"b", 2}});
- * @endcode
+ * @par Shutdown and destruction
+ * graceful_shutdown() cancels the coroutine loads no call waits for (no new call can
+ * use them), and any whose last waiter leaves while it waits; it waits for loads as for
+ * calls. The destructor cancels every load still running. A load keeps the manager's
+ * internal state alive until its coroutine has ended, so a loader that ignores the
+ * cancellation and finishes after the manager is gone touches nothing freed (what it
+ * returns is dropped); if the executor's context is destroyed first, the coroutine is
+ * destroyed with it. Destroy the manager only after its calls have ended.
  */
+/// @par Example
+/// @code
+/// asio::awaitable<void> add_numbers(mcp::HierarchicalToolManager& manager) {
+///   auto math = std::make_shared<mcp::ToolCategory>("math", "Arithmetic on numbers");
+///   math->add_tool(mcp::ToolSpec("add", "Add two numbers"), [](mcp::Json args) {
+///     return args["a"].get<double>() + args["b"].get<double>();
+///   });
+///   manager.register_category(math);
+///   manager.lazy_register_category(
+///       "search", [] { return std::make_shared<mcp::ToolCategory>("search", "Search"); },
+///       "Full-text search");
+///   // The arguments in a named variable: GCC 12 miscompiles a braced initializer
+///   // inside a co_await expression.
+///   mcp::Json args = {{"a", 1}, {"b", 2}};
+///   mcp::DispatchResult r = co_await manager.dispatch("math", "add", std::move(args));
+///   if (!r.ok() || r.value() != 3.0) throw std::logic_error(r.to_json().dump());
+/// }
+/// @endcode
 class HierarchicalToolManager {
  public:
   using executor_type = asio::any_io_executor;
 
   explicit HierarchicalToolManager(executor_type executor, ManagerOptions options = {});
+  /// Cancels the coroutine loads still running (see "Shutdown and destruction").
   ~HierarchicalToolManager();
   HierarchicalToolManager(const HierarchicalToolManager&) = delete;
   HierarchicalToolManager& operator=(const HierarchicalToolManager&) = delete;
@@ -115,6 +147,7 @@ class HierarchicalToolManager {
 
   /// Runs one tool: lookup, lazy load, argument validation, circuit breaker, handler
   /// (with its deadline). Never throws for expected failures: see DispatchResult.
+  /// `options.timeout` also bounds the wait for the category's lazy load.
   [[nodiscard]] asio::awaitable<DispatchResult> dispatch(std::string category, std::string tool,
                                                          Json params = Json::object(),
                                                          CallOptions options = {});
@@ -131,13 +164,17 @@ class HierarchicalToolManager {
    *   `return_exceptions` is false.
    * - Cancelling the awaiting coroutine cancels every call in flight (they read
    *   `cancelled`) and starts no more; the coroutine resumes once all have ended.
+   * - `deadline` bounds every call of the batch, the wait for a lazy load included: a
+   *   call still waiting for its category reads `timeout` (the load goes on).
    * - Throws std::invalid_argument for `max_concurrent == 0`.
    */
   [[nodiscard]] asio::awaitable<BatchResult> dispatch_parallel(std::vector<ToolCall> calls,
                                                                ParallelOptions options = {});
 
   /// Stops admitting calls (they read `shutting_down` at once) and waits, without
-  /// blocking a thread, for the calls in flight, up to `timeout`.
+  /// blocking a thread, for the calls in flight and the coroutine loads of lazy
+  /// categories, up to `timeout`. A load no call waits for is cancelled at once, and so
+  /// is one whose last waiting call leaves during the wait (see the class notes).
   [[nodiscard]] asio::awaitable<ShutdownReport> graceful_shutdown(
       std::chrono::milliseconds timeout);
 
