@@ -253,17 +253,22 @@ unsigned assign_breaker_stripe_hint() noexcept;
  * failures, probes and transitions take a short internal lock. The state-change callback never runs
  * under that lock: callbacks are serialised and delivered in transition order, on a thread that
  * made one of the pending transitions (after it released the lock).
- *
- * @par Example
- * @code
- * mcp::CircuitBreaker breaker("search");
- * if (auto admission = breaker.try_acquire()) {
- *   try { run(); breaker.record(admission, mcp::CallOutcome::success); }
- *   catch (...) { breaker.record(admission, mcp::CallOutcome::failure); throw; }
- * }
- * // or, equivalently: breaker.call([] { run(); });
- * @endcode
  */
+/// @par Example
+/// @code
+/// void guarded(mcp::CircuitBreaker& breaker, const std::function<void()>& run) {
+///   if (auto admission = breaker.try_acquire()) {
+///     try {
+///       run();
+///       breaker.record(admission, mcp::CallOutcome::success);
+///     } catch (...) {
+///       breaker.record(admission, mcp::CallOutcome::failure);
+///       throw;
+///     }
+///   }
+///   // or, equivalently (but throwing CircuitOpenError when rejected): breaker.call(run);
+/// }
+/// @endcode
 class CircuitBreaker {
  public:
   /// Creates a closed breaker. Throws std::invalid_argument for unusable options.
@@ -371,10 +376,13 @@ class CircuitBreaker {
    * awaited operation throws after recording it; Asio's operation_aborted counts as a
    * cancellation (ignored by default). `f` is moved into the coroutine frame; the
    * breaker must outlive the coroutine.
-   * @code
-   * asio::awaitable<Json> r = breaker.async_call([&]() -> asio::awaitable<Json> { ... });
-   * @endcode
    */
+  /// @code
+  /// asio::awaitable<mcp::Json> guarded_fetch(mcp::CircuitBreaker& breaker) {
+  ///   co_return co_await breaker.async_call(
+  ///       []() -> asio::awaitable<mcp::Json> { co_return mcp::Json::object(); });
+  /// }
+  /// @endcode
   template <class F>
   auto async_call(F f) -> std::invoke_result_t<F&> {
     using Value = typename std::invoke_result_t<F&>::value_type;

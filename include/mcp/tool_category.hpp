@@ -40,12 +40,14 @@ using ContextualAsyncToolHandler =
  * Built with a constructor and chainable setters rather than designated initializers,
  * because GCC 12 warns (-Wmissing-field-initializers) on every partial designated
  * initializer, which would put warnings into host builds.
- * @code
- * mcp::ToolSpec("search", "Full-text search")
- *     .with_input_schema({{"type", "object"}, {"required", {"query"}}})
- *     .with_timeout(std::chrono::seconds(5));
- * @endcode
  */
+/// @code
+/// mcp::ToolSpec search_spec() {
+///   return mcp::ToolSpec("search", "Full-text search")
+///       .with_input_schema({{"type", "object"}, {"required", {"query"}}})
+///       .with_timeout(std::chrono::seconds(5));
+/// }
+/// @endcode
 struct ToolSpec {
   ToolSpec(std::string tool_name, std::string tool_description,
            Json tool_input_schema = Json{{"type", "object"}})
@@ -162,21 +164,20 @@ struct string_hash {
  * @par Thread safety
  * add_tool() is for set-up, before the category is handed to a manager. Everything
  * else may be called concurrently.
- *
- * @par Example
- * @code
- * class MathCategory : public mcp::ToolCategory {
- *  public:
- *   MathCategory() : ToolCategory("math", "Arithmetic on numbers") {
- *     add_tool(mcp::ToolSpec("add", "Add two numbers",
- *                            {{"type", "object"}, {"required", {"a", "b"}}}),
- *              [](mcp::Json args) { return args["a"].get<double>() + args["b"].get<double>(); });
- *     add_tool(mcp::ToolSpec("wait", "Wait, then answer"),
- *              [](mcp::Json args) -> asio::awaitable<mcp::Json> { co_return "done"; });
- *   }
- * };
- * @endcode
  */
+/// @par Example
+/// @code
+/// class MathCategory : public mcp::ToolCategory {
+///  public:
+///   MathCategory() : ToolCategory("math", "Arithmetic on numbers") {
+///     add_tool(mcp::ToolSpec("add", "Add two numbers",
+///                            {{"type", "object"}, {"required", {"a", "b"}}}),
+///              [](mcp::Json args) { return args["a"].get<double>() + args["b"].get<double>(); });
+///     add_tool(mcp::ToolSpec("wait", "Wait, then answer"),
+///              [](mcp::Json) -> asio::awaitable<mcp::Json> { co_return "done"; });
+///   }
+/// };
+/// @endcode
 class ToolCategory {
  public:
   /// Throws std::invalid_argument when the name is empty or holds characters other

@@ -100,14 +100,15 @@ concept RangeNumber = (std::integral<T> ||
  * Every member function may be called concurrently: the counters are atomics and the
  * model-name cache is guarded by a shared mutex. The object is neither copyable nor
  * movable; share one (the original kept a global instance).
- *
- * @par Example
- * @code
- * mcp::EnhancedParameterValidator v;
- * std::string query = v.validate_text_input(args.at("query").get<std::string>(), 1000);
- * std::string name = v.validate_collection_name(args.at("collection").get<std::string>());
- * @endcode
  */
+/// @par Example
+/// @code
+/// mcp::Json checked_search(mcp::EnhancedParameterValidator& v, const mcp::Json& args) {
+///   std::string query = v.validate_text_input(args.at("query").get<std::string>(), 1000);
+///   std::string name = v.validate_collection_name(args.at("collection").get<std::string>());
+///   return mcp::Json{{"query", query}, {"collection", name}};
+/// }
+/// @endcode
 class EnhancedParameterValidator {
  public:
   /// A validator with the default options.
