@@ -53,15 +53,6 @@ bool is_plain_request(const Json& dom) {
   return dom.contains("jsonrpc") && dom.contains("method");
 }
 
-/// The known scan_message finding applies: a backslash before a NUL or non-ASCII byte.
-bool has_backslash_before_non_ascii(std::string_view text) {
-  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
-    const auto next = static_cast<unsigned char>(text[i + 1]);
-    if (text[i] == '\\' && (next >= 0x80 || next == 0)) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -96,26 +87,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // scan_message refuses a NUL byte (nlohmann's lexer, and so read_envelope, would take
   // it for the end of the text); before the first one, it judges UTF-8 as scan_utf8 does.
   const std::size_t nul = text.find('\0');
-  if (nul != std::string_view::npos && mcp::fuzz::scan_refuses_nul() &&
-      !has_backslash_before_non_ascii(text)) {
-    FUZZ_CHECK(mcp::jsonrpc::scan_message(text, std::numeric_limits<std::size_t>::max()).error !=
-                   mcp::jsonrpc::ScanError::none,
-               "scan_message let a NUL byte through");
-  }
   const std::string_view checked = text.substr(0, nul);
   const auto utf8 = mcp::detail::scan_utf8(checked);
   const auto unlimited =
       mcp::jsonrpc::scan_message(checked, std::numeric_limits<std::size_t>::max());
-  // Known (tests/fuzz/findings/README.md, "scan_message skips the byte after a
-  // backslash"): a backslash followed by a NUL or non-ASCII byte -- never valid JSON --
-  // makes scan_message misjudge what follows. Remove this exemption with the fix.
-  if (!has_backslash_before_non_ascii(checked)) {
-    FUZZ_CHECK(utf8.valid == (unlimited.error == mcp::jsonrpc::ScanError::none),
-               utf8.valid ? "scan_message called valid UTF-8 invalid"
-                          : "scan_message missed invalid UTF-8");
-    if (!utf8.valid) {
-      FUZZ_CHECK(unlimited.offset == utf8.error_offset, "scan_message: another offset");
-    }
+  FUZZ_CHECK(
+      utf8.valid == (unlimited.error == mcp::jsonrpc::ScanError::none),
+      utf8.valid ? "scan_message called valid UTF-8 invalid" : "scan_message missed invalid UTF-8");
+  if (!utf8.valid) {
+    FUZZ_CHECK(unlimited.offset == utf8.error_offset, "scan_message: another offset");
+  }
+  if (nul != std::string_view::npos && utf8.valid) {
+    const auto whole = mcp::jsonrpc::scan_message(text, std::numeric_limits<std::size_t>::max());
+    FUZZ_CHECK(whole.error == mcp::jsonrpc::ScanError::nul_byte && whole.offset == nul,
+               "scan_message let a NUL byte through");
   }
   if (parsed && nul == std::string_view::npos) {
     FUZZ_CHECK(utf8.valid, "nlohmann parsed text that is not UTF-8");

@@ -8,22 +8,11 @@
 #ifndef MCP_HTM_TESTS_FUZZ_FUZZ_CHECK_HPP
 #define MCP_HTM_TESTS_FUZZ_FUZZ_CHECK_HPP
 
-#include <mcp/detail/json_rpc.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
 
 namespace mcp::fuzz {
-
-/// True once scan_message refuses a NUL byte (findings/README.md, "A NUL byte ends a
-/// message early"). Until that fix is committed the NUL checks are skipped; then they
-/// hold. Remove this probe, and always check, once the fix is in.
-inline bool scan_refuses_nul() {
-  static const bool refuses =
-      jsonrpc::scan_message(std::string_view("\0", 1), 8).error != jsonrpc::ScanError::none;
-  return refuses;
-}
 
 [[noreturn]] inline void check_failed(const char* file, int line, const char* condition,
                                       std::string_view detail) {
