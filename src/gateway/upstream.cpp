@@ -3,6 +3,9 @@
 #include "upstream.hpp"
 
 #include <mcp/client/stdio_client_transport.hpp>
+#if defined(MCP_HTM_GATEWAY_HTTP)
+#include <mcp/client/http_client_transport.hpp>
+#endif
 
 #include <algorithm>
 #include <exception>
@@ -98,6 +101,7 @@ asio::awaitable<std::shared_ptr<client::McpClient>> Upstream::session() {
 asio::awaitable<std::shared_ptr<client::McpClient>> Upstream::session_on_strand() {
   auto self = shared_from_this();
   std::shared_ptr<StartAttempt> attempt;
+  bool start_now = false;
   {
     std::lock_guard lock(mutex_);
     if (session_ && !session_->closed()) co_return session_;
@@ -112,11 +116,14 @@ asio::awaitable<std::shared_ptr<client::McpClient>> Upstream::session_on_strand(
                         consecutive_failures_, last_error_, wait.count()));
       }
       starting_ = std::make_shared<StartAttempt>(strand_);
-      asio::co_spawn(strand_, run_start(starting_), asio::detached);
+      start_now = true;
     }
     attempt = starting_;
   }
-  co_await attempt->done.async_wait(use_tuple);
+  // Outside the lock: co_spawn may run the start inline (we are on its strand) up to its
+  // first suspension, and a spawn that fails at once takes the lock on its error path.
+  if (start_now) asio::co_spawn(strand_, run_start(attempt), asio::detached);
+  if (!attempt->finished) co_await attempt->done.async_wait(use_tuple);  // (it may have run inline)
   if (!attempt->finished) throw std::system_error(asio::error::operation_aborted);
   if (attempt->error) std::rethrow_exception(attempt->error);
   co_return attempt->client;
@@ -132,14 +139,26 @@ asio::awaitable<void> Upstream::run_start(std::shared_ptr<StartAttempt> attempt)
     transport_options.local_log = [weak](LogLevel level, std::string_view text) {
       if (auto upstream = weak.lock()) upstream->log(level, text);
     };
+    std::unique_ptr<client::ClientTransport> transport;
+    client::StdioClientTransport* raw_transport = nullptr;  // stdio only: the pid
     if (!config_.url.empty()) {
+#if defined(MCP_HTM_GATEWAY_HTTP)
+      client::HttpClientOptions http_options;
+      http_options.headers = config_.headers;
+      http_options.local_log = transport_options.local_log;
+      transport = std::make_unique<client::HttpClientTransport>(strand_, config_.url, http_options);
+#else
       throw std::runtime_error(
           "HTTP upstreams ('url') are not supported by this build yet; run the server over "
           "stdio ('command')");
+#endif
+    } else {
+      auto stdio = std::make_unique<client::StdioClientTransport>(strand_, config_.process,
+                                                                  transport_options);
+      raw_transport = stdio.get();
+      transport = std::move(stdio);
     }
-    auto transport =
-        std::make_unique<client::StdioClientTransport>(strand_, config_.process, transport_options);
-    auto* raw_transport = transport.get();
+    const auto pid = [raw_transport]() -> long { return raw_transport ? raw_transport->pid() : 0; };
     client::ClientOptions client_options;
     client_options.name = options_.client_name;
     client_options.version = options_.client_version;
@@ -160,13 +179,14 @@ asio::awaitable<void> Upstream::run_start(std::shared_ptr<StartAttempt> attempt)
       if (upstream && ended) upstream->session_ended(ended, reason);
     });
     const client::ServerIdentity identity = co_await session->initialize();
-    log(LogLevel::info, fmt::format("started (pid {}): {} {}, protocol {}", raw_transport->pid(),
+    log(LogLevel::info, fmt::format("started ({}): {} {}, protocol {}",
+                                    raw_transport ? fmt::format("pid {}", pid()) : config_.url,
                                     identity.server_info.value("name", std::string("?")),
                                     identity.server_info.value("version", std::string("?")),
                                     identity.protocol_version));
     std::lock_guard lock(mutex_);
     session_ = session;
-    session_pid_ = raw_transport->pid();
+    session_pid_ = pid();
     ++starts_;
     attempt->client = session;
   } catch (...) {
