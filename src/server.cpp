@@ -350,10 +350,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   /// `signal`, `cancelled_by_client`, `closed` and `progress_mark`; the rest is set before
   /// the request runs, then only read.
   struct Request final : RequestReporter, std::enable_shared_from_this<Request> {
-    explicit Request(executor_type ex) : strand(std::move(ex)) {}
     Json id;
     std::string key;  // id.dump(): distinguishes 1 from "1"
-    executor_type strand;
     asio::cancellation_signal signal;
     bool cancelled_by_client = false;
     /// Answered, or cancelled by the client: nothing more goes out for it.
@@ -382,10 +380,12 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
           self->reply->send(std::move(message));
         }
       };
-      if (strand.running_in_this_thread()) {
+      const auto impl = server.lock();
+      if (!impl) return;
+      if (impl->strand.running_in_this_thread()) {
         deliver();
       } else {
-        asio::post(strand, std::move(deliver));
+        asio::post(impl->strand, std::move(deliver));
       }
     }
 
@@ -1084,7 +1084,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   MessageKind last_kind = MessageKind::invalid;
 
   std::shared_ptr<Request> make_request(const Json& id, std::shared_ptr<MessageSink> reply) {
-    auto request = std::make_shared<Request>(strand);
+    auto request = std::make_shared<Request>();
     request->id = id;
     request->reply = std::move(reply);
     request->server = weak_from_this();
