@@ -48,7 +48,7 @@ for harness in "${harnesses[@]}"; do
   echo "==> fuzz_${harness}: ${seconds} s"
   status=0
   "$binary" -max_total_time="$seconds" -print_final_stats=1 -timeout=25 -rss_limit_mb=2048 \
-    -max_len=8192 -dict=tests/fuzz/mcp.dict -artifact_prefix="$work/artifacts/" \
+    -dict=tests/fuzz/mcp.dict -artifact_prefix="$work/artifacts/" \
     "$work/corpus" >"$work/log" 2>&1 || status=$?
   executed=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -1)

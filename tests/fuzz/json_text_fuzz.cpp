@@ -65,14 +65,15 @@ void check_integer(Integer value) {
   FUZZ_CHECK(out == Json(value).dump(), out);
 }
 
-/// One value written by append_json_value: it reads back equal, and byte for byte as
-/// dump() writes it, except doubles (equal by value, see check_double).
+/// One value written by append_json_value: byte for byte as dump() writes it, except a
+/// double, which must read back as the same double (check_double). (What dump() writes
+/// reads back equal: nlohmann's round trip, not re-checked here.)
 void check_value(const Json& value) {
   std::string out = "[";  // written after something, as in a response
   mcp::detail::append_json_value(out, value);
   const std::string text = out.substr(1);
-  FUZZ_CHECK(parse_back(text) == value, text);
   if (value.is_number_float()) {
+    FUZZ_CHECK(parse_back(text) == value, text);
     check_double(value.get<double>());
   } else {
     FUZZ_CHECK(text == dump(value), text + " vs " + dump(value));
