@@ -47,8 +47,10 @@ void Gateway::mount() {
     impl.manager.lazy_register_category(
         server.name, std::move(loader),
         server.description.empty() ? fmt::format("Tools of the MCP server '{}'", server.name)
-                                   : server.description);
-    // WIRE: per-category breaker options and reload_category (manager API pending).
+                                   : server.description,
+        CategoryOptions{}.with_breaker(server.breaker));
+    HierarchicalToolManager* manager = &impl.manager;
+    upstream->on_tools_changed([manager, name = server.name] { manager->reload_category(name); });
     impl.upstreams.push_back(std::move(upstream));
   }
 }
