@@ -70,6 +70,23 @@ struct StrandTask {
   }
 };
 
+// A coroutine tool's value or exception, as a value. Awaitable operators' `||` ends at
+// the first operand that *succeeds*: racing the bare tool against its deadline timer
+// would keep a call whose tool threw waiting until the deadline.
+struct ToolOutcome {
+  Json value;
+  std::exception_ptr error;
+};
+asio::awaitable<ToolOutcome> capture_outcome(asio::awaitable<Json> call) {
+  ToolOutcome outcome;
+  try {
+    outcome.value = co_await std::move(call);
+  } catch (...) {
+    outcome.error = std::current_exception();
+  }
+  co_return outcome;
+}
+
 // How one caller's wait for a lazy load ended.
 enum class LoadStatus : std::uint8_t { loaded, failed, cancelled, timed_out };
 struct LoadOutcome {
@@ -86,11 +103,12 @@ struct LoadWaiter {
 
 // One registered category: its breaker and its (possibly not yet loaded) object.
 struct Slot {
-  Slot(std::string n, std::string d, const ManagerOptions& options)
+  Slot(std::string n, std::string d, const ManagerOptions& options,
+       const CategoryOptions& category_options)
       : name(std::move(n)),
         description(std::move(d)),
         hash(std::hash<std::string_view>{}(name)),
-        breaker(name, options.breaker, options.breaker_clock) {}
+        breaker(name, category_options.breaker.value_or(options.breaker), options.breaker_clock) {}
 
   const std::string name;
   const std::string description;
@@ -107,6 +125,9 @@ struct Slot {
   std::string last_error;                            // of the last failed load
   std::vector<std::shared_ptr<LoadWaiter>> waiters;  // of the running load
   std::shared_ptr<StrandTask> load_task;             // the running coroutine load, detached
+  // Categories replaced by reload_category(): calls that started on them may still hold
+  // their raw pointers, so they live as long as the manager (reloads are rare).
+  std::vector<std::shared_ptr<ToolCategory>> retired;
 
   // Takes a waiter out of `waiters` (swap with the last). Call with `mutex` held.
   void remove_waiter(LoadWaiter& waiter) noexcept {
@@ -258,9 +279,20 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     for (const auto& [token, callback] : callbacks) callback();
   }
 
-  std::unique_ptr<Slot> make_slot(std::string name, std::string description) const {
+  std::unique_ptr<Slot> make_slot(std::string name, std::string description,
+                                  const CategoryOptions& category_options) const {
     detail::check_identifier("category", name);
-    return std::make_unique<Slot>(std::move(name), std::move(description), options);
+    return std::make_unique<Slot>(std::move(name), std::move(description), options,
+                                  category_options);
+  }
+
+  void notify_changed() {
+    std::vector<std::pair<std::size_t, std::function<void()>>> callbacks;
+    {
+      std::lock_guard lock(registry_mutex);
+      callbacks = on_changed;
+    }
+    for (const auto& [token, callback] : callbacks) callback();
   }
 
   // ---- error shapes -----------------------------------------------------------------
@@ -636,6 +668,44 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     return deadline;
   }
 
+  // The loaded category of a call's slot, or nullptr with `out` holding why not (the
+  // load failed, or the call was cancelled or reached its deadline while it waited).
+  asio::awaitable<ToolCategory*> load_for_call(
+      Slot& slot, const ToolCall& call, DispatchResult& out, TimePoint start,
+      std::optional<std::chrono::milliseconds> call_timeout,
+      std::optional<TimePoint> batch_deadline) {
+    // The caller's own limits bound the wait for the load too (the tool's is unknown
+    // until it has loaded); the load itself goes on for later calls.
+    std::optional<TimePoint> load_deadline = batch_deadline;
+    if (call_timeout && (!load_deadline || start + *call_timeout < *load_deadline)) {
+      load_deadline = start + *call_timeout;
+    }
+    const LoadOutcome loaded = co_await ensure_loaded(slot, load_deadline);
+    const auto cancel_state = co_await asio::this_coro::cancellation_state;
+    if (loaded.status == LoadStatus::cancelled ||
+        cancel_state.cancelled() != asio::cancellation_type::none) {
+      out.set_error(ErrorCode::cancelled,
+                    fmt::format("call of '{}.{}' was cancelled while its category loaded",
+                                call.category, call.tool));
+      co_return nullptr;
+    }
+    if (loaded.status == LoadStatus::timed_out) {
+      const auto limit =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*load_deadline - start);
+      out.set_error(ErrorCode::timeout,
+                    fmt::format("call of '{}.{}' timed out after {} ms while category '{}' "
+                                "loaded; the load goes on for later calls",
+                                call.category, call.tool, limit.count(), slot.name),
+                    Json{{"timeout_ms", limit.count()}});
+      co_return nullptr;
+    }
+    if (loaded.status == LoadStatus::failed) {
+      load_failed(slot, loaded.error, out);
+      co_return nullptr;
+    }
+    co_return slot.ready.load(std::memory_order_acquire);
+  }
+
   // The full path, for calls try_inline could not finish.
   asio::awaitable<void> run_async(ToolCall& call, DispatchResult& out,
                                   const RequestContext& context, TimePoint start,
@@ -648,36 +718,10 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     }
     ToolCategory* category = slot->ready.load(std::memory_order_acquire);
     if (category == nullptr) {
-      // The caller's own limits bound the wait for the load too (the tool's is unknown
-      // until it has loaded); the load itself goes on for later calls.
-      std::optional<TimePoint> load_deadline = batch_deadline;
-      if (call_timeout && (!load_deadline || start + *call_timeout < *load_deadline)) {
-        load_deadline = start + *call_timeout;
-      }
-      const LoadOutcome loaded = co_await ensure_loaded(*slot, load_deadline);
-      const auto cancel_state = co_await asio::this_coro::cancellation_state;
-      if (loaded.status == LoadStatus::cancelled ||
-          cancel_state.cancelled() != asio::cancellation_type::none) {
-        out.set_error(ErrorCode::cancelled,
-                      fmt::format("call of '{}.{}' was cancelled while its category loaded",
-                                  call.category, call.tool));
-        co_return;
-      }
-      if (loaded.status == LoadStatus::timed_out) {
-        const auto limit =
-            std::chrono::duration_cast<std::chrono::milliseconds>(*load_deadline - start);
-        out.set_error(ErrorCode::timeout,
-                      fmt::format("call of '{}.{}' timed out after {} ms while category '{}' "
-                                  "loaded; the load goes on for later calls",
-                                  call.category, call.tool, limit.count(), slot->name),
-                      Json{{"timeout_ms", limit.count()}});
-        co_return;
-      }
-      if (loaded.status == LoadStatus::failed) {
-        load_failed(*slot, loaded.error, out);
-        co_return;
-      }
-      category = slot->ready.load(std::memory_order_acquire);
+      // A coroutine of its own: the wait's state stays out of this frame, which every
+      // coroutine call allocates.
+      category = co_await load_for_call(*slot, call, out, start, call_timeout, batch_deadline);
+      if (category == nullptr) co_return;
     }
     const Tool* tool = category->find_tool(call.tool);
     if (tool == nullptr) {
@@ -699,10 +743,12 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
       if (deadline) {
         using namespace asio::experimental::awaitable_operators;
         asio::steady_timer timer(co_await asio::this_coro::executor, *deadline);
-        auto first = co_await (tool->call_async(std::move(call.params), context) ||
+        auto first = co_await (capture_outcome(tool->call_async(std::move(call.params), context)) ||
                                timer.async_wait(asio::use_awaitable));
         if (first.index() == 0) {
-          value = std::move(std::get<0>(first));
+          auto& outcome = std::get<0>(first);
+          if (outcome.error) std::rethrow_exception(outcome.error);
+          value = std::move(outcome.value);
         } else {
           report.timed_out = true;
         }
@@ -802,11 +848,17 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     void report(std::size_t index, const DispatchResult& out) const {
       if (*on_result) (*on_result)(index, out);
     }
-    // Ends `k` reported slots (the inline pass ends a chunk's calls together).
+    // Ends `k` reported slots.
     void end(std::size_t k) {
       if (k == 0) return;
       ended.fetch_add(k, std::memory_order_relaxed);
       impl->end_calls(k);
+    }
+    // Ends one reported slot of a worker, which adds what it ended to `ended` once, as it
+    // stops (one atomic per call instead of two).
+    void end_of_worker() { impl->end_calls(1); }
+    void worker_stops(std::size_t ended_by_worker) {
+      ended.fetch_add(ended_by_worker, std::memory_order_relaxed);
     }
   };
 
@@ -919,6 +971,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
       // the GCC 12 double-destruction bug again.
       const auto strand = co_await asio::this_coro::executor;
       asio::post(strand, [batch = self->shared_from_this()] { batch->on_idle(); });
+      std::size_t ended = 0;  // calls this worker ended
       for (;;) {
         if (self->stop.load(std::memory_order_acquire)) break;
         const std::size_t k = self->next.fetch_add(1, std::memory_order_relaxed);
@@ -938,8 +991,10 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
         Impl::finish(call, out, start, Clock::now(), self->first_request_id + i);
         if (!out.ok()) self->note_failure(i);
         self->admitted->report(i, out);
-        self->admitted->end(1);
+        self->admitted->end_of_worker();
+        ++ended;
       }
+      self->admitted->worker_stops(ended);
       self->workers_running.arrive();
     }
 
@@ -969,6 +1024,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     bool return_exceptions = true;
     std::optional<TimePoint> deadline;
     BatchCalls* admitted = nullptr;
+    const ResultCallback* on_result = nullptr;  // admitted->on_result, one load less per call
     const RequestContext* context = nullptr;
     std::uint64_t first_request_id = 0;  // of call 0; call i gets first + i
     std::size_t chunk = 0;
@@ -987,6 +1043,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
 
     void run_chunks() {
       const std::size_t n = calls->size();
+      std::size_t finished = 0;
       std::vector<std::size_t> local_pending;
       ResolvedTool cache;
       TimePoint now = Clock::now();
@@ -994,7 +1051,6 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
         const std::size_t begin = next.fetch_add(chunk, std::memory_order_relaxed);
         if (begin >= n) break;
         const std::size_t end = std::min(n, begin + chunk);
-        std::size_t finished = 0;
         for (std::size_t i = begin; i < end; ++i) {
           if (stop.load(std::memory_order_relaxed)) break;
           ToolCall& call = (*calls)[i];
@@ -1008,11 +1064,12 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
           now = Clock::now();
           Impl::finish(call, out, start, now, first_request_id + i);
           if (!out.ok()) note_failure(i);
-          admitted->report(i, out);
+          if (*on_result) (*on_result)(i, out);
           ++finished;
         }
-        admitted->end(finished);
       }
+      // The pass never suspends: its calls end together, when it ends.
+      admitted->end(finished);
       std::lock_guard lock(mutex);
       pending.insert(pending.end(), local_pending.begin(), local_pending.end());
     }
@@ -1080,6 +1137,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     pass->return_exceptions = options.return_exceptions;
     pass->deadline = deadline;
     pass->admitted = &admitted;
+    pass->on_result = &options.on_result;
     pass->context = &options.context;
     pass->first_request_id = reserve_request_ids(n);
     const bool shared = n >= InlinePass::share_threshold;
@@ -1151,30 +1209,48 @@ const HierarchicalToolManager::executor_type& HierarchicalToolManager::get_execu
   return impl_->executor;
 }
 
-void HierarchicalToolManager::register_category(std::shared_ptr<ToolCategory> category) {
+void HierarchicalToolManager::register_category(std::shared_ptr<ToolCategory> category,
+                                                CategoryOptions options) {
   if (!category) throw std::invalid_argument("register_category: null category");
-  auto slot = impl_->make_slot(category->name(), category->description());
+  auto slot = impl_->make_slot(category->name(), category->description(), options);
   slot->category = std::move(category);
   slot->ready.store(slot->category.get(), std::memory_order_release);
   impl_->add_slot(std::move(slot));
 }
 
 void HierarchicalToolManager::lazy_register_category(std::string name, CategoryLoader loader,
-                                                     std::string description) {
+                                                     std::string description,
+                                                     CategoryOptions options) {
   if (!loader)
     throw std::invalid_argument("lazy_register_category: empty loader for '" + name + "'");
-  auto slot = impl_->make_slot(std::move(name), std::move(description));
+  auto slot = impl_->make_slot(std::move(name), std::move(description), options);
   slot->loader = std::move(loader);
   impl_->add_slot(std::move(slot));
 }
 
 void HierarchicalToolManager::lazy_register_category(std::string name, AsyncCategoryLoader loader,
-                                                     std::string description) {
+                                                     std::string description,
+                                                     CategoryOptions options) {
   if (!loader)
     throw std::invalid_argument("lazy_register_category: empty loader for '" + name + "'");
-  auto slot = impl_->make_slot(std::move(name), std::move(description));
+  auto slot = impl_->make_slot(std::move(name), std::move(description), options);
   slot->async_loader = std::move(loader);
   impl_->add_slot(std::move(slot));
+}
+
+bool HierarchicalToolManager::reload_category(std::string_view name) {
+  Slot* slot = impl_->find_slot(name);
+  if (slot == nullptr || (!slot->loader && !slot->async_loader)) return false;
+  {
+    std::lock_guard lock(slot->mutex);
+    // A load running now reads the new state anyway; an unloaded one loads on first use.
+    if (slot->loading || !slot->category) return true;
+    slot->ready.store(nullptr, std::memory_order_release);
+    slot->retired.push_back(std::move(slot->category));
+    slot->category.reset();
+  }
+  impl_->notify_changed();
+  return true;
 }
 
 std::size_t HierarchicalToolManager::on_categories_changed(std::function<void()> callback) {

@@ -37,6 +37,20 @@ struct ManagerOptions {
   std::optional<std::chrono::milliseconds> default_timeout;
 };
 
+/// Options of one category, given at registration.
+/**
+ * Chainable setters: `CategoryOptions{}.with_breaker(options)`.
+ */
+struct CategoryOptions {
+  /// The category's breaker; empty: ManagerOptions::breaker.
+  std::optional<CircuitBreakerOptions> breaker;
+
+  CategoryOptions& with_breaker(CircuitBreakerOptions options) {
+    breaker = std::move(options);
+    return *this;
+  }
+};
+
 /// What graceful_shutdown() achieved. Counts are of calls: a dispatch is one call, a
 /// dispatch_parallel batch is as many calls as it has unfinished slots (each slot ends
 /// once its own result is final), as calls_in_flight() counts them.
@@ -116,15 +130,25 @@ class HierarchicalToolManager {
   [[nodiscard]] const executor_type& get_executor() const noexcept;
 
   /// Registers a ready category. Throws std::invalid_argument if the name is taken.
-  void register_category(std::shared_ptr<ToolCategory> category);
+  void register_category(std::shared_ptr<ToolCategory> category, CategoryOptions options = {});
 
   /// Registers a category created by `loader` on first use. The loaded category's name
   /// must equal `name` (else the load fails). Throws std::invalid_argument if taken.
-  void lazy_register_category(std::string name, CategoryLoader loader,
-                              std::string description = {});
+  void lazy_register_category(std::string name, CategoryLoader loader, std::string description = {},
+                              CategoryOptions options = {});
   /// Same, with a coroutine loader.
   void lazy_register_category(std::string name, AsyncCategoryLoader loader,
-                              std::string description = {});
+                              std::string description = {}, CategoryOptions options = {});
+
+  /// Makes a lazily registered category load again on its next use (e.g. when the MCP
+  /// server behind it says its tool list changed), then tells the change subscribers.
+  /**
+   * Calls already running finish on the old instance, which the manager keeps until it is
+   * destroyed (so reload when the tools really changed, not on every hint). The breaker
+   * and its state are kept. A category not loaded (or loading) now is left as it is.
+   * Returns false for an unknown category or one registered ready-made.
+   */
+  bool reload_category(std::string_view name);
 
   /// Adds a subscriber called (outside any lock, on the registering thread) after each
   /// registration, e.g. to send an MCP `notifications/tools/list_changed`. Returns a
