@@ -73,11 +73,10 @@ await steps.step('crash mid-call: the call fails at once with the reason; the ne
   assert.equal(procStat(first), null, `the crashed server ${first} is still in /proc`);
   noZombies();
   gatewayBug('crash-waits-for-timeout',
-    'a call whose upstream exits mid-call is answered only at its timeoutMs, as a timeout: ' +
-    'HierarchicalToolManager::run_async races the tool against its deadline with asio\'s ' +
-    'awaitable operator ||, which waits for the first to complete *successfully* ' +
-    '(wait_for_one_success), so the handler\'s exception (ClientError closed, thrown at once) ' +
-    'is held until the timer fires (src/hierarchical_tool_manager.cpp, run_async)', () => {
+    'a call whose upstream exits mid-call must fail at once with the reason, not at its ' +
+    'timeoutMs as a timeout (c240f56: HierarchicalToolManager::run_async raced the tool against ' +
+    'its deadline with asio\'s awaitable ||, which waits for the first *success*, so the ' +
+    'handler\'s exception was held until the timer fired; fixed by be20610)', () => {
       assert.ok(ms < 2000, `the failed call took ${ms.toFixed(0)} ms (timeoutMs 10000): ${JSON.stringify(answer)}`);
       assert.notEqual(answer.error_code, 'timeout', JSON.stringify(answer));
       assert.match(answer.error, /exit code 3|closed|ended/, 'the reason is not given');
@@ -148,9 +147,8 @@ await steps.step('breaker (failureThreshold 2): open after two timeouts, closed 
   }
   const refused = await dispatch(c, 'breaker', 'fault.echo', { text: 'x' });
   const openedAt = performance.now();
-  gatewayBug('breaker-config', 'the server entry\'s "breaker" options are parsed but not applied to ' +
-    'its category (Gateway::mount registers it with the manager\'s default breaker; "WIRE: ' +
-    'per-category breaker options" in src/gateway/gateway.cpp)', () => {
+  gatewayBug('breaker-config', 'a server entry\'s "breaker" options must apply to its category ' +
+    '(c240f56: Gateway::mount registered it with the default breaker; fixed by be20610)', () => {
     assert.equal(refused.error_code, 'circuit_open', JSON.stringify(refused));
   });
   const answer = await waitFor('the breaker to let a call through', async () => {
@@ -195,7 +193,7 @@ await steps.step('crash leaving a grandchild that holds stdout: the call fails, 
   });
 });
 
-// Its own gateway: at c240f56..37abca5 a failed spawn deadlocks the gateway's only thread.
+// Its own gateway: at c240f56 a failed spawn deadlocked the gateway's only thread.
 await steps.step('a command that does not exist: load_failed saying so; the other server keeps serving', async () => {
   const own = await startGateway(opt.gateway, { mcpServers: {
     missing: mark({ command: '/nonexistent/mcp-server' }), ok: mark({ command: F }),
@@ -205,12 +203,10 @@ await steps.step('a command that does not exist: load_failed saying so; the othe
     try {
       answer = await dispatch(own.client, 'missing', 'fault.echo', { text: 'x' }, { timeout: 5000 });
     } catch (e) {
-      gatewayBug('spawn-failure-deadlock', 'when posix_spawnp fails (ENOENT), the gateway stops ' +
-        'answering anything, ping included: Upstream::session_on_strand co_spawns run_start while it ' +
-        'holds mutex_, Asio 1.22\'s co_spawn dispatches (runs inline on the same strand), so run_start ' +
-        'runs until its first suspension under that lock; ChildProcess::spawn throws before any ' +
-        'suspension and run_start\'s error path locks mutex_ again: self-deadlock of the only io ' +
-        'thread (gdb: run_start, src/gateway/upstream.cpp, the lock_guard after "failed to start")',
+      gatewayBug('spawn-failure-deadlock', 'a server that cannot be spawned must fail its own calls ' +
+        'and nothing else; c240f56 stopped answering anything, ping included: session_on_strand ' +
+        'co_spawned run_start under mutex_, Asio 1.22\'s co_spawn dispatches (runs it inline), and ' +
+        'the throwing spawn\'s error path locked mutex_ again (fixed by e5e30fd)',
       () => assert.fail(`no answer: ${e.message}`));
     }
     assert.equal(answer.error_code, 'load_failed', JSON.stringify(answer));
