@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -121,6 +122,16 @@ std::string ExitStatus::describe() const {
 std::unique_ptr<ChildProcess> ChildProcess::spawn(asio::any_io_executor executor,
                                                   const ProcessSpec& spec) {
   if (spec.command.empty()) throw std::system_error(EINVAL, std::generic_category(), "no command");
+  // Writing to the stdin of a child that has exited raises SIGPIPE, whose default kills
+  // the whole process; with it ignored the write fails with EPIPE, which the transport
+  // handles. Only a default disposition is changed: a host's own handler is kept.
+  static std::once_flag sigpipe_once;
+  std::call_once(sigpipe_once, [] {
+    struct sigaction current {};
+    if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+      ::signal(SIGPIPE, SIG_IGN);
+    }
+  });
   Pipe in = make_pipe();
   Pipe out = make_pipe();
   Pipe err = make_pipe();

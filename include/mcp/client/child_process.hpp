@@ -49,7 +49,9 @@ struct ExitStatus {
 class ChildProcess {
  public:
   /// Starts `spec`. Throws std::system_error when it cannot start (e.g. ENOENT: the
-  /// command is not found; the message names the command).
+  /// command is not found; the message names the command). The first call sets SIGPIPE
+  /// to ignored if it has its default disposition (which would kill the process when a
+  /// child exits before reading what was written to it).
   static std::unique_ptr<ChildProcess> spawn(asio::any_io_executor executor,
                                              const ProcessSpec& spec);
   /// Kills the process group (SIGKILL) if the child still runs, and reaps it.
