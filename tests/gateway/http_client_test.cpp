@@ -72,6 +72,10 @@ struct Log {
   }
 };
 
+// Never co_await inside a Catch macro: with GCC 12 the awaited operation then runs up to
+// three times (the macro repeats its expression in a condition that is never true, and
+// GCC evaluates the co_await there regardless). Await into a variable, then check it.
+
 /// Waits (bounded, polling an observable state) until `condition` holds.
 asio::awaitable<bool> eventually(std::function<bool()> condition) {
   auto executor = co_await asio::this_coro::executor;
@@ -308,6 +312,27 @@ class ScriptedServer {
   std::vector<mcp::http::Request> requests_;
 };
 
+/// Runs `body` with a strand of `io`, then stops `server` whatever happened (so that
+/// io.run() ends); rethrows the body's error.
+void run_with(asio::io_context& io, ScriptedServer& server,
+              std::function<asio::awaitable<void>(asio::any_io_executor)> body) {
+  auto future = asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        std::exception_ptr error;
+        try {
+          co_await body(asio::make_strand(io));
+        } catch (...) {
+          error = std::current_exception();
+        }
+        server.stop();
+        if (error) std::rethrow_exception(error);
+      },
+      asio::use_future);
+  io.run();
+  future.get();
+}
+
 std::string http_response(int status, std::string_view content_type, std::string_view body,
                           mcp::http::Headers headers = {}) {
   if (!content_type.empty()) headers.emplace_back("Content-Type", content_type);
@@ -364,7 +389,8 @@ TEST_CASE("initialize, list, call and ping over HTTP; close ends the session", "
     for (const auto& tool : tools) names.push_back(tool["name"].get<std::string>());
     CHECK(std::find(names.begin(), names.end(), "t.echo") != names.end());
     Json args = {{"text", "hello"}};
-    CHECK(text_of(co_await client->call_tool("t.echo", args)) == "hello");
+    const Json answer0 = co_await client->call_tool("t.echo", args);
+    CHECK(text_of(answer0) == "hello");
     co_await client->ping();
     // Calls at once, each on its own POST (and connection), answers matched by id.
     using namespace asio::experimental::awaitable_operators;
@@ -375,11 +401,16 @@ TEST_CASE("initialize, list, call and ping over HTTP; close ends the session", "
     const auto [a, b, c] = co_await (echo("a") && echo("b") && echo("c"));
     CHECK(a + b + c == "abc");
     // Sequential calls reuse the kept-alive connections.
-    for (int i = 0; i < 5; ++i) CHECK(co_await echo(std::to_string(i)) == std::to_string(i));
+    for (int i = 0; i < 5; ++i) {
+      const std::string echoed = co_await echo(std::to_string(i));
+      CHECK(echoed == std::to_string(i));
+    }
     co_await client->close();
     CHECK(client->closed());
     CHECK(f.server->transport->sessions() == 0);  // the DELETE ended it
   });
+  // DELETE's answer body is no message for the client.
+  CHECK_FALSE(f.log.contains("ignored a response to no request"));
 }
 
 TEST_CASE("a call with progress is answered as an event stream; progress arrives in order",
@@ -410,10 +441,12 @@ TEST_CASE("cancelling a call sends notifications/cancelled, which stops it on th
         co_await (client->call_tool("t.hang", Json::object()) || f.tools.hang_started.wait());
     CHECK(outcome.index() == 1);
     CHECK(client->requests_in_flight() == 0);
-    CHECK(co_await opened_within(f.tools.cancelled, 10s));
+    const bool cancelled_on_server = co_await opened_within(f.tools.cancelled, 10s);
+    CHECK(cancelled_on_server);
     CHECK(f.tools.cancellations == 1);
     Json args = {{"text", "after"}};
-    CHECK(text_of(co_await client->call_tool("t.echo", args)) == "after");
+    const Json answer1 = co_await client->call_tool("t.echo", args);
+    CHECK(text_of(answer1) == "after");
     co_await client->close();
   });
   CHECK_FALSE(f.log.contains("ended without the answer"));  // a cancelled call is no error
@@ -458,11 +491,13 @@ TEST_CASE("a restarted server does not know the session: 404 ends the connection
         closed.open();
       });
       (void)co_await client->initialize();
-      CHECK(co_await eventually([&] { return transport->listening(); }));
+      const bool stream_open = co_await eventually([&] { return transport->listening(); });
+      CHECK(stream_open);
       const auto port = f.server->transport->port();
       co_await f.server->stop();
       f.server = std::make_unique<LocalServer>(f.io, f.manager, f.log, port);
-      CHECK(co_await opened_within(closed, 10s));
+      const bool closed_in_time = co_await opened_within(closed, 10s);
+      CHECK(closed_in_time);
       CHECK_THAT(reason, Catch::Contains("session expired (404)"));
       CHECK_FALSE(transport->listening());
     });
@@ -479,11 +514,13 @@ TEST_CASE("server-initiated tools/list_changed arrives on the GET stream", "[htt
       if (method == "notifications/tools/list_changed") changed.open();
     });
     (void)co_await client->initialize();
-    CHECK(co_await eventually([&] { return transport->listening(); }));
+    const bool stream_open = co_await eventually([&] { return transport->listening(); });
+    CHECK(stream_open);
     auto extra = std::make_shared<mcp::ToolCategory>("extra", "Added at run time");
     extra->add_tool(mcp::ToolSpec("added", "Answers added."), [](Json) { return "added"; });
     f.manager.register_category(extra);
-    CHECK(co_await opened_within(changed, 10s));
+    const bool notified = co_await opened_within(changed, 10s);
+    CHECK(notified);
     co_await client->close();
     CHECK_FALSE(transport->listening());
   });
@@ -507,9 +544,11 @@ TEST_CASE("requests in flight are bounded by max_connections; the rest wait thei
           },
           asio::detached);
     }
-    CHECK(co_await eventually([&] { return f.tools.held_started == 2; }));
+    const bool two_started = co_await eventually([&] { return f.tools.held_started == 2; });
+    CHECK(two_started);
     f.tools.release.open();
-    CHECK(co_await eventually([&] { return answered == 5; }));
+    const bool all_answered = co_await eventually([&] { return answered == 5; });
+    CHECK(all_answered);
     CHECK(f.tools.held_started == 5);
     CHECK(f.tools.held_max_running == 2);
     co_await client->close();
@@ -531,7 +570,8 @@ TEST_CASE("a request cancelled while it waits for a connection is never sent", "
           first = text_of(co_await client->call_tool("t.held", Json::object()));
         },
         asio::detached);
-    CHECK(co_await eventually([&] { return f.tools.held_started == 1; }));
+    const bool first_started = co_await eventually([&] { return f.tools.held_started == 1; });
+    CHECK(first_started);
     // The only connection is taken: this call waits, and is cancelled while it waits.
     asio::steady_timer soon(strand);
     soon.expires_after(1ms);
@@ -539,9 +579,11 @@ TEST_CASE("a request cancelled while it waits for a connection is never sent", "
                              soon.async_wait(asio::use_awaitable));
     CHECK(outcome.index() == 1);
     f.tools.release.open();
-    CHECK(co_await eventually([&] { return first == "released"; }));
+    const bool first_answered = co_await eventually([&] { return first == "released"; });
+    CHECK(first_answered);
     Json args = {{"text", "next"}};
-    CHECK(text_of(co_await client->call_tool("t.echo", args)) == "next");
+    const Json answer2 = co_await client->call_tool("t.echo", args);
+    CHECK(text_of(answer2) == "next");
     CHECK(f.tools.held_started == 1);  // the cancelled one never reached the server
     co_await client->close();
   });
@@ -569,7 +611,8 @@ TEST_CASE("close() during a call fails it at once and ends the session on the se
     const std::string outcome = co_await (call() && closer());
     CHECK_THAT(outcome, Catch::Contains("closed by the client"));
     CHECK(f.server->transport->sessions() == 0);
-    CHECK(co_await opened_within(f.tools.cancelled, 10s));  // the session's end cancelled it
+    const bool cancelled_on_server = co_await opened_within(f.tools.cancelled, 10s);
+    CHECK(cancelled_on_server);  // the session's end cancelled it
   });
 }
 
@@ -612,8 +655,7 @@ TEST_CASE("no server listening: initialize fails at once with the reason", "[htt
   auto future = asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        auto strand = asio::make_strand(io);
-        auto client = make_client(strand, url, log);
+        auto client = make_client(asio::make_strand(io), url, log);
         const auto started = std::chrono::steady_clock::now();
         try {
           (void)co_await client->initialize();
@@ -690,7 +732,8 @@ TEST_CASE("an HTTP upstream mounted in the gateway: calls, restart after a serve
     const auto port = f.server->transport->port();
     co_await f.server->stop();
     f.server = std::make_unique<LocalServer>(f.io, f.manager, f.log, port);
-    CHECK(co_await eventually([&] { return !status().running; }));
+    const bool session_ended = co_await eventually([&] { return !status().running; });
+    CHECK(session_ended);
     CHECK_THAT(status().last_error, Catch::Contains("session expired (404)"));
     auto again = co_await front.dispatch("remote", "t.echo", args);
     REQUIRE(again.ok());
@@ -727,24 +770,18 @@ TEST_CASE("every request carries the headers the transport must send", "[http-cl
          "event: other\r\ndata: {}\r\n\r\n",
          "data: " + text.substr(0, half) + "\r\ndata: " + text.substr(half) + "\r\n\r\n"});
   });
-  auto future = asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        auto strand = asio::make_strand(io);
-        HttpClientOptions options;
-        options.headers["X-Api-Key"] = "secret";
-        auto client = make_client(strand, server.url(), log, options);
-        (void)co_await client->initialize();
-        const auto tools = co_await client->list_tools();
-        REQUIRE(tools.size() == 1);
-        CHECK(tools[0]["name"] == "a");
-        CHECK(co_await eventually([&] { return !server.requests("GET").empty(); }));
-        co_await client->close();
-        server.stop();
-      },
-      asio::use_future);
-  io.run();
-  future.get();
+  run_with(io, server, [&](asio::any_io_executor strand) -> asio::awaitable<void> {
+    HttpClientOptions options;
+    options.headers["X-Api-Key"] = "secret";
+    auto client = make_client(strand, server.url(), log, options);
+    (void)co_await client->initialize();
+    const auto tools = co_await client->list_tools();
+    REQUIRE(tools.size() == 1);
+    CHECK(tools[0]["name"] == "a");
+    const bool get_sent = co_await eventually([&] { return !server.requests("GET").empty(); });
+    CHECK(get_sent);
+    co_await client->close();
+  });
   CHECK(log.contains("s: listing"));  // the notification before the answer was delivered
 
   const auto initialize = server.requests("POST", "initialize");
@@ -792,39 +829,34 @@ TEST_CASE("answers without the response fail the request at once; the client goe
     Json response = {{"jsonrpc", "2.0"}, {"id", body["id"]}, {"result", tool_result("fine")}};
     return http_response(200, "application/json", response.dump());
   });
-  auto future = asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        auto strand = asio::make_strand(io);
-        auto client = make_client(strand, server.url(), log);
-        (void)co_await client->initialize();
-        auto failure = [&](std::string tool) -> asio::awaitable<std::string> {
-          try {
-            (void)co_await client->call_tool(tool, Json::object());
-          } catch (const ClientError& e) {
-            CHECK(e.kind() == ClientErrorKind::remote);
-            co_return e.what();
-          }
-          co_return "answered";
-        };
-        CHECK_THAT(
-            co_await failure("jsonrpc-500"),
-            Catch::Contains(fmt::format("HTTP 500 from {}: database on fire", server.url())));
-        CHECK_THAT(co_await failure("text-503"),
-                   Catch::Contains(
-                       fmt::format("HTTP 503 from {}: overloaded, retry later", server.url())));
-        CHECK_THAT(co_await failure("accepted"),
-                   Catch::Contains("accepted the request but sent no answer"));
-        CHECK_THAT(co_await failure("empty-stream"),
-                   Catch::Contains("event stream from") && Catch::Contains("without the answer"));
-        CHECK(text_of(co_await client->call_tool("ok", Json::object())) == "fine");
-        CHECK_FALSE(client->closed());
-        co_await client->close();
-        server.stop();
-      },
-      asio::use_future);
-  io.run();
-  future.get();
+  run_with(io, server, [&](asio::any_io_executor strand) -> asio::awaitable<void> {
+    auto client = make_client(strand, server.url(), log);
+    (void)co_await client->initialize();
+    auto failure = [&](std::string tool) -> asio::awaitable<std::string> {
+      try {
+        (void)co_await client->call_tool(tool, Json::object());
+      } catch (const ClientError& e) {
+        CHECK(e.kind() == ClientErrorKind::remote);
+        co_return e.what();
+      }
+      co_return "answered";
+    };
+    const std::string json_500 = co_await failure("jsonrpc-500");
+    CHECK_THAT(json_500,
+               Catch::Contains(fmt::format("HTTP 500 from {}: database on fire", server.url())));
+    const std::string text_503 = co_await failure("text-503");
+    CHECK_THAT(text_503, Catch::Contains(fmt::format("HTTP 503 from {}: overloaded, retry later",
+                                                     server.url())));
+    const std::string accepted = co_await failure("accepted");
+    CHECK_THAT(accepted, Catch::Contains("accepted the request but sent no answer"));
+    const std::string empty_stream = co_await failure("empty-stream");
+    CHECK_THAT(empty_stream,
+               Catch::Contains("event stream from") && Catch::Contains("without the answer"));
+    const Json answer3 = co_await client->call_tool("ok", Json::object());
+    CHECK(text_of(answer3) == "fine");
+    CHECK_FALSE(client->closed());
+    co_await client->close();
+  });
 }
 
 TEST_CASE("a connection closed without an answer, or bad HTTP, ends the connection",
@@ -840,33 +872,80 @@ TEST_CASE("a connection closed without an answer, or bad HTTP, ends the connecti
     if (mode == "close") return std::string();
     return std::string("HTTP/1.1 200 OK\r\nContent-Length: twelve\r\n\r\n");
   });
-  auto future = asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        auto strand = asio::make_strand(io);
-        auto client = make_client(strand, server.url(), log);
-        std::string reason;
-        client->on_closed([&](const std::string& why) { reason = why; });
-        (void)co_await client->initialize();
-        const auto started = std::chrono::steady_clock::now();
-        try {
-          (void)co_await client->call_tool("any", Json::object());
-          FAIL("the call succeeded");
-        } catch (const ClientError& e) {
-          CHECK(e.kind() == ClientErrorKind::closed);
-        }
-        CHECK(std::chrono::steady_clock::now() - started < 5s);
-        CHECK(client->closed());
-        if (mode == "close") {
-          CHECK_THAT(reason, Catch::Contains("closed the connection without a response"));
-        } else {
-          CHECK_THAT(reason, Catch::Contains("malformed HTTP response"));
-        }
-        server.stop();
-      },
-      asio::use_future);
-  io.run();
-  future.get();
+  run_with(io, server, [&](asio::any_io_executor strand) -> asio::awaitable<void> {
+    auto client = make_client(strand, server.url(), log);
+    std::string reason;
+    client->on_closed([&](const std::string& why) { reason = why; });
+    (void)co_await client->initialize();
+    const auto started = std::chrono::steady_clock::now();
+    try {
+      (void)co_await client->call_tool("any", Json::object());
+      FAIL("the call succeeded");
+    } catch (const ClientError& e) {
+      CHECK(e.kind() == ClientErrorKind::closed);
+    }
+    CHECK(std::chrono::steady_clock::now() - started < 5s);
+    CHECK(client->closed());
+    if (mode == "close") {
+      CHECK_THAT(reason, Catch::Contains("closed the connection without a response"));
+    } else {
+      CHECK_THAT(reason, Catch::Contains("malformed HTTP response"));
+    }
+  });
+}
+
+TEST_CASE("event streams closed before their end are resumed with Last-Event-ID", "[http-client]") {
+  asio::io_context io;
+  Log log;
+  int listen_streams = 0;
+  Json call_id;
+  ScriptedServer server(io, [&](const mcp::http::Request& request, const Json& body) {
+    if (request.method == "DELETE") return http_response(200, "application/json", "{}");
+    if (request.method == "GET") {
+      const std::string resume_after(request.header("Last-Event-ID"));
+      if (resume_after == "p2") {  // the rest of the tools/call stream: its answer
+        Json response = {{"jsonrpc", "2.0"}, {"id", call_id}, {"result", tool_result("resumed")}};
+        return event_stream({"id: p3\ndata: " + response.dump() + "\n\n"});
+      }
+      // The listen stream: one notification, then it ends (and is asked for again).
+      if (++listen_streams > 1) return http_response(405, "", "");
+      Json changed = {{"jsonrpc", "2.0"}, {"method", "notifications/tools/list_changed"}};
+      return event_stream({"id: g1\nretry: 10\ndata: \n\n", "data: " + changed.dump() + "\n\n"});
+    }
+    const std::string method = body.value("method", std::string());
+    if (method == "initialize") return initialize_answer(body);
+    if (!body.contains("id")) return http_response(202, "", "");
+    // tools/call: a priming event (id, retry, no data), a log message, then the server
+    // closes the stream without the answer (SEP-1699 polling).
+    call_id = body["id"];
+    Json note = {{"jsonrpc", "2.0"},
+                 {"method", "notifications/message"},
+                 {"params", {{"level", "info"}, {"logger", "s"}, {"data", "working"}}}};
+    return event_stream({"id: p1\nretry: 10\ndata: \n\n", "id: p2\ndata: " + note.dump() + "\n\n"});
+  });
+  bool changed = false;
+  run_with(io, server, [&](asio::any_io_executor strand) -> asio::awaitable<void> {
+    auto client = make_client(strand, server.url(), log);
+    client->on_notification([&](const std::string& method, const Json&) {
+      if (method == "notifications/tools/list_changed") changed = true;
+    });
+    (void)co_await client->initialize();
+    const Json answer4 = co_await client->call_tool("slow", Json::object());
+    CHECK(text_of(answer4) == "resumed");
+    const bool gets_sent = co_await eventually([&] { return server.requests("GET").size() >= 3; });
+    CHECK(gets_sent);
+    co_await client->close();
+  });
+  CHECK(log.contains("s: working"));
+  CHECK(changed);
+  std::vector<std::string> resumed_after;
+  for (const auto& get : server.requests("GET")) {
+    CHECK(get.header("Mcp-Session-Id") == "s-1");
+    resumed_after.emplace_back(get.header("Last-Event-ID"));
+  }
+  std::sort(resumed_after.begin(), resumed_after.end());
+  // The listen stream (none, then after g1) and the call's stream (after p2).
+  CHECK(resumed_after == std::vector<std::string>{"", "g1", "p2"});
 }
 
 // ---- the pieces ------------------------------------------------------------------------------

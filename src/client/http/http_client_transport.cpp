@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -59,6 +60,17 @@ constexpr int transport_error_code = -32000;
 constexpr std::size_t max_error_body_bytes = 64 * 1024;
 constexpr std::size_t max_header_bytes = 64 * 1024;
 constexpr int max_get_stream_failures = 5;
+constexpr int max_resume_attempts = 5;
+constexpr std::chrono::milliseconds default_reconnect_delay{1000};
+constexpr std::chrono::milliseconds max_reconnect_delay{30'000};
+
+/// A server's `retry:` within sane bounds, or the default.
+std::chrono::milliseconds reconnect_delay(std::optional<unsigned long> retry_ms) {
+  if (!retry_ms) return default_reconnect_delay;
+  return std::min(std::chrono::milliseconds(
+                      static_cast<std::int64_t>(std::min<unsigned long>(*retry_ms, 1'000'000))),
+                  max_reconnect_delay);
+}
 
 /// One TCP connection to the server (and, while it connects, its name lookup).
 struct Connection {
@@ -132,6 +144,8 @@ struct ExchangeResult {
   bool body_too_large = false;
   bool stream_opened = false;  // event-stream bytes arrived (the GET stream)
   std::size_t oversized_events = 0;
+  std::string last_event_id;              // of an event stream: where to resume it
+  std::optional<unsigned long> retry_ms;  // the stream's `retry:` (reconnection delay)
 };
 
 bool is_token_char(char c) {
@@ -365,7 +379,8 @@ struct HttpClientTransport::Impl : std::enable_shared_from_this<Impl> {
   // ---- one exchange -------------------------------------------------------------------
 
   [[nodiscard]] std::string request_head(std::string_view method, std::string_view accept,
-                                         std::size_t content_length, bool has_body) const {
+                                         std::size_t content_length, bool has_body,
+                                         std::string_view last_event_id = {}) const {
     std::string out = fmt::format("{} {} HTTP/1.1\r\n", method, url.target);
     if (!host_overridden) out += fmt::format("Host: {}\r\n", url.authority);
     for (const auto& [name, value] : options.headers) out += fmt::format("{}: {}\r\n", name, value);
@@ -377,6 +392,7 @@ struct HttpClientTransport::Impl : std::enable_shared_from_this<Impl> {
     std::lock_guard lock(identity_mutex);
     if (!session.empty()) out += fmt::format("Mcp-Session-Id: {}\r\n", session);
     if (!version.empty()) out += fmt::format("MCP-Protocol-Version: {}\r\n", version);
+    if (!last_event_id.empty()) out += fmt::format("Last-Event-ID: {}\r\n", last_event_id);
     out += "\r\n";
     return out;
   }
@@ -526,6 +542,8 @@ struct HttpClientTransport::Impl : std::enable_shared_from_this<Impl> {
       if (parser.complete() || ec) break;
     }
     result.oversized_events = events.oversized_events();
+    result.last_event_id = events.last_event_id();
+    result.retry_ms = events.retry_ms();
     if (connection->abandoned && result.io_failed) {
       result.abandoned = true;
       co_return result;
@@ -580,6 +598,15 @@ struct HttpClientTransport::Impl : std::enable_shared_from_this<Impl> {
         continue;
       }
       break;
+    }
+    // An event stream that ended (or broke) before the answer after giving an event id
+    // may be resumed (SEP-1699: the server may close it and expect a GET with
+    // Last-Event-ID). Not for a request the caller has given up on.
+    if (is_request && !result.answered && !result.abandoned &&
+        result.media_type == "text/event-stream" && !result.last_event_id.empty() &&
+        !cancelled_in_flight.contains(message.id_key())) {
+      result = co_await resume(message, std::move(result), sent_session);
+      if (ended) co_return;
     }
     // The caller gave up on a cancelled request: whatever became of it, nobody waits.
     const bool cancelled = is_request && cancelled_in_flight.erase(message.id_key()) != 0;
@@ -639,6 +666,48 @@ struct HttpClientTransport::Impl : std::enable_shared_from_this<Impl> {
           result.status, url_text, result.media_type);
     }
     answer_locally(message, transport_error_code, text, result.status);
+  }
+
+  /// Resumes the event stream of `request` with GET and Last-Event-ID, after the delay the
+  /// server asked for (`retry:`), until its answer arrives or the attempts run out.
+  asio::awaitable<ExchangeResult> resume(const Outgoing& request, ExchangeResult last,
+                                         bool& sent_session) {
+    const std::string key = request.id_key();
+    std::string event_id = last.last_event_id;
+    auto retry = last.retry_ms;
+    asio::steady_timer pause(executor);
+    for (int attempt = 1; attempt <= max_resume_attempts; ++attempt) {
+      if (ended || closing || cancelled_in_flight.contains(key)) break;
+      log(LogLevel::debug,
+          fmt::format("{}: the event stream ended before the answer ({}); resuming after "
+                      "event '{}' (attempt {})",
+                      request.peek.method, last.io_failed ? last.failure : "closed by the server",
+                      event_id, attempt));
+      pause.expires_after(reconnect_delay(retry));
+      (void)co_await pause.async_wait(use_tuple);
+      if (ended || closing || cancelled_in_flight.contains(key)) break;
+      auto [connection, error] = co_await acquire(true, options.connect_timeout);
+      if (ended) break;
+      if (!connection) {
+        last.io_failed = true;
+        last.failure = error;
+        continue;
+      }
+      requests_in_flight[key] = connection;
+      std::string head = request_head("GET", "text/event-stream", 0, false, event_id);
+      sent_session = head.find("\r\nMcp-Session-Id: ") != std::string::npos;
+      ExchangeResult next = co_await exchange(connection, std::move(head), &request);
+      if (auto it = requests_in_flight.find(key);
+          it != requests_in_flight.end() && it->second == connection)
+        requests_in_flight.erase(it);
+      if (ended || next.answered || next.abandoned) co_return next;
+      // Refused (404: the session is gone; 405: no resumption here): the caller decides.
+      if (!next.io_failed && next.status / 100 != 2) co_return next;
+      if (!next.last_event_id.empty()) event_id = next.last_event_id;
+      if (next.retry_ms) retry = next.retry_ms;
+      last = std::move(next);
+    }
+    co_return last;
   }
 
   /// A JSON-RPC error for a request the server did not answer, so its caller fails now.
@@ -758,18 +827,20 @@ struct HttpClientTransport::Impl : std::enable_shared_from_this<Impl> {
     auto self = shared_from_this();
     auto delay = std::chrono::milliseconds(500);
     int failures = 0;
+    std::string last_id;  // resumes where the previous stream ended (Last-Event-ID)
     while (!ended && !closing) {
       auto [connection, error] = co_await acquire(true, options.connect_timeout);
       if (ended || closing) co_return;
       std::string why;
       if (connection) {
         get_stream = connection;
-        std::string request = request_head("GET", "text/event-stream", 0, false);
+        std::string request = request_head("GET", "text/event-stream", 0, false, last_id);
         const bool sent_session = request.find("\r\nMcp-Session-Id: ") != std::string::npos;
         const ExchangeResult result = co_await exchange(connection, std::move(request), nullptr);
         if (get_stream == connection) get_stream.reset();
         listening = false;
         if (ended || closing) co_return;
+        if (!result.last_event_id.empty()) last_id = result.last_event_id;
         if (result.status == 405) {
           log(LogLevel::debug, fmt::format("{} offers no GET stream (405)", url_text));
           co_return;
@@ -783,8 +854,9 @@ struct HttpClientTransport::Impl : std::enable_shared_from_this<Impl> {
         }
         if (result.status == 200 && result.media_type == "text/event-stream" &&
             result.stream_opened) {
-          failures = 0;  // it was open: reopen it
-          delay = std::chrono::milliseconds(500);
+          failures = 0;  // it was open: reopen it, when the server asked for
+          delay =
+              result.retry_ms ? reconnect_delay(result.retry_ms) : std::chrono::milliseconds(500);
           why = result.io_failed ? result.failure : "the server ended it";
         } else if (result.io_failed) {
           why = result.failure;
@@ -807,7 +879,7 @@ struct HttpClientTransport::Impl : std::enable_shared_from_this<Impl> {
                                        url_text, why, delay.count()));
       retry_timer.expires_after(delay);
       (void)co_await retry_timer.async_wait(use_tuple);
-      delay = std::min<std::chrono::milliseconds>(delay * 2, std::chrono::seconds(30));
+      delay = std::min<std::chrono::milliseconds>(delay * 2, max_reconnect_delay);
     }
   }
 

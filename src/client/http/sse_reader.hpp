@@ -34,6 +34,8 @@ class SseReader {
 
   /// Events dropped because their data exceeded the limit.
   [[nodiscard]] std::size_t oversized_events() const noexcept { return oversized_; }
+  /// The last event id seen (what a reconnection sends as Last-Event-ID).
+  [[nodiscard]] const std::string& last_event_id() const noexcept { return last_id_; }
   /// The last `retry:` value (milliseconds), if any.
   [[nodiscard]] std::optional<unsigned long> retry_ms() const noexcept { return retry_ms_; }
 
