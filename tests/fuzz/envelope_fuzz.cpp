@@ -9,7 +9,8 @@
 // member twice -- and read the same id, method and params the DOM holds.
 // read_envelope stops at a NUL byte as nlohmann does (the DOM here is nlohmann's too).
 // jsonrpc::scan_message (the pass before parsing) must refuse a NUL byte, call the text
-// before it invalid UTF-8 exactly when scan_utf8 does, and measure the DOM's depth.
+// before it invalid UTF-8 exactly when scan_utf8 does, and measure the text's depth as
+// the parser meets it.
 #include <mcp/detail/json_rpc.hpp>
 #include <mcp/detail/json_rpc_envelope.hpp>
 #include <mcp/detail/utf8.hpp>
@@ -59,12 +60,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
 
   // The DOM, counting the members of the root object as the parser meets them (a
-  // repeated member is met twice, kept once).
+  // repeated member is met twice, kept once) and the nesting of the text (a repeated
+  // member's dropped value may nest deeper than anything the DOM keeps).
   std::size_t root_members = 0;
+  std::size_t text_depth = 0;
   const Json dom = Json::parse(
       text.begin(), text.end(),
-      [&root_members](int depth, Json::parse_event_t event, Json&) {
+      [&](int depth, Json::parse_event_t event, Json&) {
         if (depth == 1 && event == Json::parse_event_t::key) ++root_members;
+        if (event == Json::parse_event_t::object_start ||
+            event == Json::parse_event_t::array_start) {
+          text_depth = std::max(text_depth, static_cast<std::size_t>(depth) + 1);
+        }
         return true;
       },
       /*allow_exceptions=*/false);
@@ -104,7 +111,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (parsed && nul == std::string_view::npos) {
     FUZZ_CHECK(utf8.valid, "nlohmann parsed text that is not UTF-8");
-    const std::size_t depth = depth_of(dom);
+    FUZZ_CHECK(depth_of(dom) <= text_depth, "the DOM nests deeper than its text");
+    const std::size_t depth = text_depth;
     FUZZ_CHECK(mcp::jsonrpc::scan_message(text, depth).error == mcp::jsonrpc::ScanError::none,
                "scan_message: deeper than the DOM");
     if (depth > 0) {
