@@ -244,6 +244,121 @@ std::string describe_unresolved_ref(const Json& schema) {
   return found;
 }
 
+// The subschemas of `node` that apply to the same value as `node` itself ("in place":
+// allOf, anyOf, oneOf, not, if/then/else, schema-valued dependencies, draft 3's extends,
+// disallow and schema-valued type), then those that apply to a part of it (properties,
+// items, ...). Both include the definitions, which only $refs reach, to keep it simple.
+template <typename Push>
+void push_subschemas(const Json& node, const std::string& pointer, Push&& push) {
+  static constexpr const char* kInPlace[] = {"allOf",    "anyOf", "oneOf",       "not",
+                                             "if",       "then",  "else",        "extends",
+                                             "disallow", "type",  "dependencies"};
+  static constexpr const char* kBelow[] = {"additionalItems", "additionalProperties", "contains",
+                                           "propertyNames", "items"};
+  static constexpr const char* kMaps[] = {"properties", "patternProperties", "definitions",
+                                          "$defs"};
+  auto each = [&](const char* key, bool in_place, bool map) {
+    const auto it = node.find(key);
+    if (it == node.end()) return;
+    std::string at = pointer;
+    append_token(at, key);
+    if (map || std::string_view(key) == "dependencies") {
+      if (!it->is_object()) return;
+      for (const auto& [name, child] : it->items()) {
+        std::string child_at = at;
+        append_token(child_at, name);
+        if (child.is_object()) push(child, std::move(child_at), in_place);
+      }
+    } else if (it->is_array()) {
+      for (std::size_t i = 0; i < it->size(); ++i) {
+        if ((*it)[i].is_object()) push((*it)[i], at + '/' + std::to_string(i), in_place);
+      }
+    } else if (it->is_object()) {
+      push(*it, std::move(at), in_place);
+    }
+  };
+  for (const char* key : kInPlace) each(key, true, false);
+  for (const char* key : kBelow) each(key, false, false);
+  for (const char* key : kMaps) each(key, false, true);
+}
+
+// valijson resolves a $ref that is neither local ("#...") nor an absolute URI it would
+// refuse to fetch ("x", "definitions/a", "urn:x") against the document itself, and
+// recurses until the stack overflows; a cycle of subschemas that all apply to the same
+// value ({"$ref": "#"}, {"allOf": [{"$ref": "#"}]}) recurses forever at compilation or
+// validation. Both are refused here, before valijson sees the schema, for every schema
+// reachable from the root through subschemas and local $refs (a $ref may point into a
+// value that is no schema position, such as an "enum" member: it is one once reached).
+void check_refs(const Json& document) {
+  struct Node {
+    std::string pointer;
+    std::vector<const Json*> in_place;  // subschemas applying to the same value
+  };
+  std::unordered_map<const Json*, Node> nodes;
+  std::vector<std::pair<const Json*, std::string>> pending{{&document, std::string()}};
+  while (!pending.empty()) {
+    auto [json, pointer] = std::move(pending.back());
+    pending.pop_back();
+    auto [it, inserted] = nodes.try_emplace(json, Node{std::move(pointer), {}});
+    if (!inserted || !json->is_object()) continue;
+    Node& node = it->second;
+    const std::string where = node.pointer.empty() ? std::string("the root") : node.pointer;
+    const auto ref = json->find("$ref");
+    if (ref != json->end() && ref->is_string()) {
+      const auto& text = ref->get_ref<const std::string&>();
+      if (text.empty() || text[0] != '#') {
+        throw SchemaError("invalid JSON Schema: $ref \"" + text + "\" at " + where +
+                          " is not local (only \"#...\" references are resolved)");
+      }
+      const Json* target = nullptr;
+      try {
+        const Json::json_pointer target_pointer(text.substr(1));
+        if (document.contains(target_pointer)) target = &document.at(target_pointer);
+      } catch (const std::exception&) {
+        // not a JSON pointer (an anchor, or malformed): valijson decides
+      }
+      if (target != nullptr) {
+        node.in_place.push_back(target);
+        pending.emplace_back(target, text.substr(1));
+      }
+    }
+    push_subschemas(*json, node.pointer, [&](const Json& child, std::string at, bool in_place) {
+      if (in_place) node.in_place.push_back(&child);
+      pending.emplace_back(&child, std::move(at));
+    });
+  }
+  // A cycle through in-place edges, found by an iterative depth-first search.
+  enum class Mark { unseen, open, done };
+  std::unordered_map<const Json*, Mark> marks;
+  for (const auto& entry : nodes) {
+    if (marks[entry.first] != Mark::unseen) continue;
+    std::vector<std::pair<const Json*, std::size_t>> stack{{entry.first, 0}};
+    marks[entry.first] = Mark::open;
+    while (!stack.empty()) {
+      auto& [json, next] = stack.back();
+      const auto& edges = nodes.at(json).in_place;
+      if (next == edges.size()) {
+        marks[json] = Mark::done;
+        stack.pop_back();
+        continue;
+      }
+      const Json* child = edges[next++];
+      Mark& mark = marks[child];
+      if (mark == Mark::open) {
+        const auto& pointer = nodes.at(child).pointer;
+        throw SchemaError("invalid JSON Schema: the subschema at " +
+                          (pointer.empty() ? std::string("the root") : pointer) +
+                          " refers back to itself (through $ref, allOf, anyOf, oneOf, not "
+                          "or if) without descending into the value");
+      }
+      if (mark == Mark::unseen) {
+        mark = Mark::open;
+        stack.emplace_back(child, 0);
+      }
+    }
+  }
+}
+
 // valijson checks the formats "date", "time" and "date-time" with std::regex as well
 // (backtracking, rebuilt on every call), and applies them to non-strings too, where JSON
 // Schema says a format only constrains strings. Each such `format` is rewritten, in
@@ -535,6 +650,7 @@ JsonSchema::JsonSchema(const Json& schema)
   }
   const Json& document = impl_->guarded ? *impl_->guarded : impl_->source;
   try {
+    check_refs(document);
     check_regexes(document);
     valijson::SchemaParser parser(version);
     const Adapter adapter(document);

@@ -193,6 +193,63 @@ TEST_CASE("An invalid schema is rejected at construction with a clear message", 
   }
 }
 
+// valijson resolves a $ref that is neither local ("#...") nor an absolute URI against
+// the document itself and recursed until the stack overflowed (the fuzz finding
+// validator-relative-ref-stack-overflow): a crash from any schema a tool or an
+// upstream server declares. Each must be refused with a SchemaError naming the $ref.
+TEST_CASE("A $ref that is not local is refused, never resolved into a loop", "[json_schema]") {
+  struct Case {
+    const char* schema;
+    const char* message_part;
+  };
+  const Case cases[] = {
+      {R"({"$ref": "x"})", "$ref \"x\" at the root is not local"},
+      {R"({"type": "object", "properties": {"a": {"$ref": "definitions/a"}},
+           "definitions": {"a": {"type": "string"}}})",
+       "$ref \"definitions/a\" at /properties/a is not local"},
+      {R"({"$ref": "urn:x"})", "$ref \"urn:x\""},
+      {R"({"items": [{"$ref": "../s"}]})", "at /items/0 is not local"},
+      {R"({"$schema": "http://json-schema.org/draft-04/schema#", "not": {"$ref": "x"}})",
+       "at /not is not local"},
+      // A local $ref into a value that is not in a schema position, holding a relative one.
+      {R"({"$ref": "#/enum/0", "enum": [{"$ref": "x"}]})", "$ref \"x\" at /enum/0"},
+      {R"({"$ref": "#/default", "default": {"$ref": "y"}})", "$ref \"y\" at /default"},
+      {R"({"$ref": "https://example.com/schema.json"})", "is not local"},
+      // Subschemas that apply to the same value in a cycle recurse forever.
+      {R"({"$ref": "#"})", "the subschema at the root refers back to itself"},
+      {R"({"allOf": [{"$ref": "#"}]})", "refers back to itself"},
+      {R"({"not": {"$ref": "#"}})", "refers back to itself"},
+      {R"({"$ref": "#/definitions/a", "definitions": {"a": {"$ref": "#/definitions/b"},
+                                                     "b": {"$ref": "#/definitions/a"}}})",
+       "refers back to itself"},
+      {R"({"definitions": {"a": {"anyOf": [{"type": "string"}, {"$ref": "#/definitions/a"}]}},
+           "properties": {"p": {"$ref": "#/definitions/a"}}})",
+       "refers back to itself"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.schema);
+    try {
+      const JsonSchema schema(Json::parse(c.schema));
+      FAIL("no SchemaError");
+    } catch (const SchemaError& e) {
+      const std::string message = e.what();
+      INFO(message);
+      CHECK(message.find("invalid JSON Schema") == 0);
+      CHECK(message.find(c.message_part) != std::string::npos);
+    }
+  }
+  // A relative-looking $ref in data that no local $ref reaches is only data.
+  const JsonSchema data(Json::parse(R"({"type": "object", "default": {"$ref": "x"},
+                                        "enum": [{"$ref": "x"}]})"));
+  CHECK(data.accepts({{"$ref", "x"}}));
+  CHECK_FALSE(data.accepts({{"$ref", "y"}}));
+  // A cycle that descends into the value each time is a recursive schema, not a loop.
+  const JsonSchema tree(Json::parse(R"({"type": "object", "allOf": [{"properties":
+      {"children": {"type": "array", "items": {"$ref": "#"}}}}]})"));
+  CHECK(tree.accepts({{"children", {{{"children", Json::array()}}}}}));
+  CHECK_FALSE(tree.accepts({{"children", {1}}}));
+}
+
 TEST_CASE("Local $refs resolve; draft-04 schemas are read as draft-04", "[json_schema]") {
   const JsonSchema schema(Json::parse(R"({
     "type": "object",

@@ -32,7 +32,10 @@ class SchemaError : public std::invalid_argument {
 /**
  * Schemas are read as draft 7 (keywords of later drafts that draft 7 lacks are ignored,
  * as unknown keywords are), or as draft 4 / draft 3 when their "$schema" says so.
- * Only local "$ref"s ("#/definitions/...", "#/$defs/...", "#") are resolved. The
+ * Only local "$ref"s ("#/definitions/...", "#/$defs/...", "#") are resolved; any other
+ * "$ref" reachable from the root is refused, and so is a cycle of subschemas that all
+ * apply to the same value ({"$ref": "#"}, {"allOf": [{"$ref": "#"}]}), which would
+ * never end. The
  * validation semantics, `additionalProperties` included, are valijson's, with these
  * changes (draft 7 schemas):
  * - a number with a zero fractional part is an integer, as JSON Schema says from draft 6
@@ -53,7 +56,8 @@ class SchemaError : public std::invalid_argument {
 class JsonSchema {
  public:
   /// Compiles `schema`; throws SchemaError naming what is wrong with it (an unknown
-  /// type name, a keyword of the wrong shape, a $ref that does not resolve, a regex
+  /// type name, a keyword of the wrong shape, a $ref that does not resolve or is not
+  /// local, subschemas referring to each other in place, a regex
   /// that does not compile, a schema that is neither an object nor a boolean).
   explicit JsonSchema(const Json& schema);
   ~JsonSchema();
