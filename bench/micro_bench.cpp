@@ -7,6 +7,9 @@
 //   BM_CircuitBreaker_acquire_record  try_acquire() + record(success), no call
 //   BM_validate_text_input_120        EnhancedParameterValidator::validate_text_input, 120 chars
 //   BM_dispatch_sync / _coroutine     one co_await manager.dispatch() of a no-op tool
+//   BM_dispatch_typed_echo / _json_echo  one dispatch of the same tool (two fields in, two
+//                                     out, same schema) as a typed tool on structs and
+//                                     written on Json: what the typed form costs
 //   BM_schema_cache_hit               ToolCategory::schema() of a cached tool
 //   BM_steady_clock_now               reference: one steady_clock::now() (vDSO clock_gettime)
 //   BM_co_await_noop_coroutine        reference: co_await of a coroutine that returns at once
@@ -27,6 +30,7 @@
 #include <mcp/hierarchical_tool_manager.hpp>
 #include <mcp/server.hpp>
 #include <mcp/tool_category.hpp>
+#include <mcp/typed_tool.hpp>
 
 #include "bench_categories.hpp"
 
@@ -145,6 +149,64 @@ void BM_dispatch_coroutine(benchmark::State& state) {
   });
 }
 BENCHMARK(BM_dispatch_coroutine);
+
+// ---- a typed tool against the same tool on Json ----------------------------------------
+
+struct EchoArgs {
+  std::string text;
+  int times = 1;
+  MCP_HTM_FIELDS(EchoArgs, MCP_HTM_FIELD(text, "What to echo", mcp::max_length(1000)),
+                 MCP_HTM_FIELD(times, "How often", mcp::minimum(1), mcp::maximum(10)))
+};
+struct Echo {
+  std::string text;
+  int times = 1;
+  MCP_HTM_FIELDS(Echo, MCP_HTM_FIELD(text), MCP_HTM_FIELD(times))
+};
+
+/// "echo.typed" and "echo.json": the same tool, the second with the derived schema
+/// written out by hand and its arguments read from the Json.
+class EchoCategory : public mcp::ToolCategory {
+ public:
+  EchoCategory() : ToolCategory("echo", "Benchmark: typed against Json") {
+    add_tool(mcp::ToolSpec("typed", "Echo (typed)"), [](EchoArgs args) {
+      return Echo{std::move(args.text), args.times};
+    });
+    add_tool(mcp::ToolSpec("json", "Echo (Json)", mcp::json_schema_of<EchoArgs>())
+                 .with_output_schema(mcp::json_schema_of<Echo>()),
+             [](Json args) {
+               return Json{{"text", std::move(args.at("text").get_ref<std::string&>())},
+                           {"times", args.at("times").get<int>()}};
+             });
+  }
+};
+
+asio::awaitable<void> echo_loop(benchmark::State& state, mcp::HierarchicalToolManager& m,
+                                const char* tool) {
+  const Json prototype = {{"text", "the quick brown fox"}, {"times", 3}};
+  for (auto _ : state) {
+    Json args = prototype;
+    mcp::DispatchResult r = co_await m.dispatch("echo", tool, std::move(args));
+    if (!r.ok()) throw std::runtime_error(r.error().message);
+    benchmark::DoNotOptimize(r);
+  }
+}
+
+void BM_dispatch_typed_echo(benchmark::State& state) {
+  run_in_loop(state, [](benchmark::State& s, mcp::HierarchicalToolManager& m) {
+    m.register_category(std::make_shared<EchoCategory>());
+    return echo_loop(s, m, "typed");
+  });
+}
+BENCHMARK(BM_dispatch_typed_echo);
+
+void BM_dispatch_json_echo(benchmark::State& state) {
+  run_in_loop(state, [](benchmark::State& s, mcp::HierarchicalToolManager& m) {
+    m.register_category(std::make_shared<EchoCategory>());
+    return echo_loop(s, m, "json");
+  });
+}
+BENCHMARK(BM_dispatch_json_echo);
 
 void BM_schema_cache_hit(benchmark::State& state) {
   mcp::bench::NoopCategory category;

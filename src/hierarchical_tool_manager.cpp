@@ -539,18 +539,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
   static bool admit(Slot& slot, const Tool& tool, const Json& params, Admission& admission,
                     DispatchResult& out) {
     if (!tool.input_schema().accepts(params)) {
-      auto violations = tool.input_schema().validate(params);
-      Json errors = Json::array();
-      std::string summary;
-      for (const auto& v : violations) {
-        errors.push_back({{"pointer", v.pointer}, {"reason", v.reason}});
-        summary += fmt::format("{}{}: {}", summary.empty() ? "" : "; ",
-                               v.pointer.empty() ? "(root)" : v.pointer, v.reason);
-      }
-      out.set_error(
-          ErrorCode::invalid_params,
-          fmt::format("invalid arguments for tool '{}.{}': {}", slot.name, tool.name(), summary),
-          Json{{"errors", std::move(errors)}});
+      set_invalid_arguments(slot, tool, tool.input_schema().validate(params), out);
       return false;
     }
     admission = slot.breaker.try_acquire();
@@ -575,12 +564,47 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     return true;
   }
 
-  // Records exactly once, even when a custom classifier throws (then: a failure).
-  static void record_outcome(Slot& slot, const Admission& admission, const CallReport& report) {
-    CallOutcome outcome = CallOutcome::failure;
+  // The violations of a tool's InvalidArguments (typed tools' conversion errors), which
+  // are the caller's fault: answered as invalid_params and not counted by the breaker.
+  static std::optional<std::vector<SchemaViolation>> invalid_arguments(
+      const std::exception_ptr& error) {
+    if (!error) return std::nullopt;
     try {
-      outcome = slot.breaker.classify(report);
+      std::rethrow_exception(error);
+    } catch (const InvalidArguments& e) {
+      return e.violations();
     } catch (...) {
+      return std::nullopt;
+    }
+  }
+
+  static void set_invalid_arguments(const Slot& slot, const Tool& tool,
+                                    const std::vector<SchemaViolation>& violations,
+                                    DispatchResult& out) {
+    Json errors = Json::array();
+    std::string summary;
+    for (const auto& v : violations) {
+      errors.push_back({{"pointer", v.pointer}, {"reason", v.reason}});
+      summary += fmt::format("{}{}: {}", summary.empty() ? "" : "; ",
+                             v.pointer.empty() ? "(root)" : v.pointer, v.reason);
+    }
+    out.set_error(
+        ErrorCode::invalid_params,
+        fmt::format("invalid arguments for tool '{}.{}': {}", slot.name, tool.name(), summary),
+        Json{{"errors", std::move(errors)}});
+  }
+
+  // Records exactly once, even when a custom classifier throws (then: a failure).
+  static void record_outcome(Slot& slot, const Admission& admission, const CallReport& report,
+                             bool caller_fault = false) {
+    CallOutcome outcome = CallOutcome::failure;
+    if (caller_fault) {
+      outcome = CallOutcome::ignored;
+    } else {
+      try {
+        outcome = slot.breaker.classify(report);
+      } catch (...) {
+      }
     }
     slot.breaker.record(admission, outcome);
   }
@@ -595,8 +619,11 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     } catch (...) {
       report.exception = std::current_exception();
     }
-    record_outcome(slot, admission, report);
-    if (report.exception) {
+    const auto invalid = invalid_arguments(report.exception);
+    record_outcome(slot, admission, report, invalid.has_value());
+    if (invalid) {
+      set_invalid_arguments(slot, tool, *invalid, out);
+    } else if (report.exception) {
       out.set_error(ErrorCode::tool_error,
                     fmt::format("tool '{}.{}' failed: {}", slot.name, tool.name(),
                                 describe_exception(report.exception)));
@@ -764,8 +791,11 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
       report.cancelled = true;
     }
     if (!report.exception && !report.timed_out) report.result = &value;
-    record_outcome(*slot, admission, report);
-    if (report.cancelled) {
+    const auto invalid = report.cancelled ? std::nullopt : invalid_arguments(report.exception);
+    record_outcome(*slot, admission, report, invalid.has_value());
+    if (invalid) {
+      set_invalid_arguments(*slot, *tool, *invalid, out);
+    } else if (report.cancelled) {
       out.set_error(ErrorCode::cancelled,
                     fmt::format("call of '{}.{}' was cancelled", slot->name, tool->name()));
     } else if (report.timed_out) {

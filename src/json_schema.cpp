@@ -637,6 +637,22 @@ void warm_ctype_narrow_cache() {
 
 }  // namespace
 
+namespace {
+std::string summarize(const std::vector<SchemaViolation>& violations) {
+  std::string out;
+  for (const auto& v : violations) {
+    if (!out.empty()) out += "; ";
+    out += v.pointer.empty() ? "(root)" : v.pointer;
+    out += ": ";
+    out += v.reason;
+  }
+  return out;
+}
+}  // namespace
+
+InvalidArguments::InvalidArguments(std::vector<SchemaViolation> violations)
+    : std::invalid_argument(summarize(violations)), violations_(std::move(violations)) {}
+
 JsonSchema::JsonSchema(const Json& schema)
     : impl_((warm_ctype_narrow_cache(), std::make_unique<Impl>(schema))) {
   if (!schema.is_object() && !schema.is_boolean()) {

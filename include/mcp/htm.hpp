@@ -15,6 +15,7 @@
 #include <mcp/server.hpp>
 #include <mcp/stdio_transport.hpp>
 #include <mcp/tool_category.hpp>
+#include <mcp/typed_tool.hpp>
 #include <mcp/validator.hpp>
 
 #endif  // MCP_HTM_HTM_HPP

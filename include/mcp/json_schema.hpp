@@ -28,6 +28,21 @@ class SchemaError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+/// Thrown by a tool (or by mcp::from_arguments) when its arguments do not fit although
+/// they passed the input schema; the manager answers it as `invalid_params`, with the
+/// violations in the error's data (`{"errors": [{"pointer", "reason"}]}`), as it does
+/// for a schema violation, and the category's breaker does not count it as a failure.
+class InvalidArguments : public std::invalid_argument {
+ public:
+  explicit InvalidArguments(std::vector<SchemaViolation> violations);
+  [[nodiscard]] const std::vector<SchemaViolation>& violations() const noexcept {
+    return violations_;
+  }
+
+ private:
+  std::vector<SchemaViolation> violations_;
+};
+
 /// A JSON Schema compiled once (by valijson, a private dependency) and used many times.
 /**
  * Schemas are read as draft 7 (keywords of later drafts that draft 7 lacks are ignored,

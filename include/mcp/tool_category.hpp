@@ -7,6 +7,7 @@
 #include <mcp/json.hpp>
 #include <mcp/json_schema.hpp>
 #include <mcp/request_context.hpp>
+#include <mcp/typed_tool.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -151,6 +153,87 @@ struct is_json_awaitable : std::false_type {};
 template <class E>
 struct is_json_awaitable<asio::awaitable<Json, E>> : std::true_type {};
 
+// What a handler takes and returns, for non-generic callables (typed tools).
+template <class F, class = void>
+struct callable_signature {
+  static constexpr bool known = false;
+};
+template <class R, class... A>
+struct signature_of {
+  static constexpr bool known = true;
+  using result = R;
+  using args = std::tuple<std::decay_t<A>...>;
+  static constexpr std::size_t arity = sizeof...(A);
+};
+template <class R, class... A>
+struct callable_signature<R (*)(A...)> : signature_of<R, A...> {};
+template <class R, class... A>
+struct callable_signature<R (*)(A...) noexcept> : signature_of<R, A...> {};
+template <class C, class R, class... A>
+struct callable_signature<R (C::*)(A...)> : signature_of<R, A...> {};
+template <class C, class R, class... A>
+struct callable_signature<R (C::*)(A...) const> : signature_of<R, A...> {};
+template <class C, class R, class... A>
+struct callable_signature<R (C::*)(A...) noexcept> : signature_of<R, A...> {};
+template <class C, class R, class... A>
+struct callable_signature<R (C::*)(A...) const noexcept> : signature_of<R, A...> {};
+template <class F>
+struct callable_signature<F, std::void_t<decltype(&F::operator())>>
+    : callable_signature<decltype(&F::operator())> {};
+
+template <class S, bool = S::known>
+struct is_typed_signature : std::false_type {};
+template <class S>
+struct is_typed_signature<S, true>
+    : std::bool_constant<(S::arity == 1 ||
+                          (S::arity == 2 &&
+                           std::is_same_v<std::tuple_element_t<1 % S::arity, typename S::args>,
+                                          RequestContext>)) &&
+                         is_described<std::tuple_element_t<0, typename S::args>>::value> {};
+
+/// A handler whose first parameter is a struct declared with MCP_HTM_FIELDS.
+template <class F>
+inline constexpr bool is_typed_handler_v =
+    is_typed_signature<callable_signature<std::decay_t<F>>>::value;
+
+template <class T>
+struct awaited {
+  using type = void;
+};
+template <class T, class E>
+struct awaited<asio::awaitable<T, E>> {
+  using type = T;
+};
+
+// A typed handler's result as Json: a declared struct by its members, a string as
+// itself (the text content), Json as is.
+template <class R>
+Json typed_result(R&& value) {
+  using V = std::decay_t<R>;
+  if constexpr (is_described<V>::value) {
+    return to_json_value(value);
+  } else {
+    static_assert(std::is_same_v<V, std::string> || std::is_same_v<V, Json>,
+                  "a typed tool returns a struct declared with MCP_HTM_FIELDS, std::string or "
+                  "mcp::Json (or asio::awaitable of one of them)");
+    return Json(std::forward<R>(value));
+  }
+}
+
+// The coroutine of an asynchronous typed tool: the handler is a parameter, so the frame
+// holds its own reference and nothing dangles.
+template <class A, class H>
+asio::awaitable<Json> run_typed(std::shared_ptr<H> handler, Json args) {
+  A typed = from_arguments<A>(std::move(args));
+  co_return typed_result(co_await (*handler)(std::move(typed)));
+}
+template <class A, class H>
+asio::awaitable<Json> run_typed_with_context(std::shared_ptr<H> handler, Json args,
+                                             RequestContext context) {
+  A typed = from_arguments<A>(std::move(args));
+  co_return typed_result(co_await (*handler)(std::move(typed), std::move(context)));
+}
+
 struct string_hash {
   using is_transparent = void;
   std::size_t operator()(std::string_view text) const noexcept {
@@ -197,7 +280,17 @@ class ToolCategory {
   /// for an invalid input schema.
   template <class F>
   const Tool& add_tool(ToolSpec spec, F&& handler) {
-    if constexpr (std::is_invocable_v<F&, Json, const RequestContext&>) {
+    if constexpr (detail::is_typed_handler_v<F>) {
+      return add_typed_tool(std::move(spec), std::forward<F>(handler));
+    } else if constexpr (!std::is_invocable_v<F&, Json, const RequestContext&> &&
+                         !std::is_invocable_v<F&, Json>) {
+      static_assert(detail::always_false<F>,
+                    "a tool handler takes mcp::Json (and optionally const mcp::RequestContext&), "
+                    "or, for a typed tool, one struct declared with MCP_HTM_FIELDS (and "
+                    "optionally mcp::RequestContext); generic lambdas (auto parameters) cannot "
+                    "be typed tools");
+      throw std::logic_error("unreachable");
+    } else if constexpr (std::is_invocable_v<F&, Json, const RequestContext&>) {
       using R = std::invoke_result_t<F&, Json, const RequestContext&>;
       if constexpr (detail::is_json_awaitable<R>::value) {
         return add(std::make_unique<Tool>(std::move(spec),
@@ -206,11 +299,11 @@ class ToolCategory {
         static_assert(std::is_constructible_v<Json, R>,
                       "a tool handler returns a Json-convertible value or asio::awaitable<Json>");
         return add(std::make_unique<Tool>(
-            std::move(spec), ContextualSyncToolHandler(
-                                 [h = std::forward<F>(handler)](
-                                     Json args, const RequestContext& context) mutable {
-                                   return Json(h(std::move(args), context));
-                                 })));
+            std::move(spec),
+            ContextualSyncToolHandler(
+                [h = std::forward<F>(handler)](Json args, const RequestContext& context) mutable {
+                  return Json(h(std::move(args), context));
+                })));
       }
     } else {
       using R = std::invoke_result_t<F&, Json>;
@@ -230,6 +323,62 @@ class ToolCategory {
               })));
         }
       }
+    }
+  }
+
+  /// Adds a typed tool (what add_tool does for a handler whose first parameter is a
+  /// struct declared with MCP_HTM_FIELDS): the input schema is derived from that struct,
+  /// and when the handler returns a declared struct (or an awaitable of one), so is the
+  /// output schema. `spec` must leave the input schema at its default (and the output
+  /// schema unset when it is derived); throws std::invalid_argument otherwise.
+  template <class F>
+  const Tool& add_typed_tool(ToolSpec spec, F&& handler) {
+    using H = std::decay_t<F>;
+    using Sig = detail::callable_signature<H>;
+    using A = std::tuple_element_t<0, typename Sig::args>;
+    using R = std::decay_t<typename Sig::result>;
+    constexpr bool is_async =
+        detail::is_json_awaitable<R>::value || !std::is_void_v<typename detail::awaited<R>::type>;
+    using Value = std::conditional_t<is_async, typename detail::awaited<R>::type, R>;
+    if (spec.input_schema != Json{{"type", "object"}}) {
+      throw std::invalid_argument("typed tool '" + spec.name +
+                                  "': the input schema is derived from the argument struct; "
+                                  "leave ToolSpec's input schema unset");
+    }
+    spec.input_schema = json_schema_of<A>();
+    if constexpr (detail::is_described<Value>::value) {
+      if (spec.output_schema) {
+        throw std::invalid_argument("typed tool '" + spec.name +
+                                    "': the output schema is derived from the result struct; "
+                                    "leave ToolSpec's output schema unset");
+      }
+      spec.output_schema = json_schema_of<Value>();
+    }
+    if constexpr (is_async) {
+      auto shared = std::make_shared<H>(std::forward<F>(handler));
+      if constexpr (Sig::arity == 2) {
+        return add(std::make_unique<Tool>(
+            std::move(spec),
+            ContextualAsyncToolHandler([shared](Json args, RequestContext context) {
+              return detail::run_typed_with_context<A>(shared, std::move(args), std::move(context));
+            })));
+      } else {
+        return add(std::make_unique<Tool>(std::move(spec), AsyncToolHandler([shared](Json args) {
+                                            return detail::run_typed<A>(shared, std::move(args));
+                                          })));
+      }
+    } else if constexpr (Sig::arity == 2) {
+      return add(std::make_unique<Tool>(
+          std::move(spec),
+          ContextualSyncToolHandler(
+              [h = std::forward<F>(handler)](Json args, const RequestContext& context) mutable {
+                return detail::typed_result(h(from_arguments<A>(std::move(args)), context));
+              })));
+    } else {
+      return add(std::make_unique<Tool>(
+          std::move(spec), SyncToolHandler([h = std::forward<F>(handler)](Json args) mutable {
+            return detail::typed_result(h(from_arguments<A>(std::move(args))));
+          })));
     }
   }
 
