@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
   mcp::ServerOptions server_options;
   server_options.name = "mcp-htm-gateway";
   server_options.title = "mcp-htm gateway";
-  server_options.version = "0.1.0";
+  server_options.version = MCP_HTM_VERSION_STRING;
   server_options.instructions =
       flat ? "Tools are named server.tool."
            : "Each category is one MCP server. Call tools_list_categories, then tools_list_tools "

@@ -240,7 +240,7 @@ int main(int argc, char** argv) {
   mcp::ServerOptions server_options;
   server_options.name = "mcp-htm-server";
   server_options.title = "mcp-htm demo server";
-  server_options.version = "0.1.0";
+  server_options.version = MCP_HTM_VERSION_STRING;
   server_options.instructions =
       flat ? "Tools are named category.tool."
            : "Tools are grouped in categories: call tools_list_categories, then tools_list_tools "

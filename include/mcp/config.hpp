@@ -4,8 +4,9 @@
 #ifndef MCP_HTM_CONFIG_HPP
 #define MCP_HTM_CONFIG_HPP
 
-/// mcp-htm version as major * 10000 + minor * 100 + patch.
-#define MCP_HTM_VERSION 100
+// The version macros (MCP_HTM_VERSION, MCP_HTM_VERSION_STRING) are generated from the
+// CMake project's version.
+#include <mcp/version.hpp>
 
 #if __cplusplus < 202002L && !defined(_MSVC_LANG)
 #error "mcp-htm requires C++20"

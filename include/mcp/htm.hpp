@@ -17,5 +17,6 @@
 #include <mcp/tool_category.hpp>
 #include <mcp/typed_tool.hpp>
 #include <mcp/validator.hpp>
+#include <mcp/version.hpp>
 
 #endif  // MCP_HTM_HTM_HPP

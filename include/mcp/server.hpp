@@ -8,6 +8,7 @@
 #include <mcp/json.hpp>
 #include <mcp/log_level.hpp>
 #include <mcp/request_context.hpp>
+#include <mcp/version.hpp>
 
 #include <array>
 #include <chrono>
@@ -81,10 +82,10 @@ enum class ToolMode : std::uint8_t {
 
 /// Options of a Server.
 struct ServerOptions {
-  std::string name = "mcp-htm";   ///< serverInfo.name
-  std::string version = "0.1.0";  ///< serverInfo.version
-  std::string title;              ///< serverInfo.title (omitted when empty)
-  std::string instructions;       ///< initialize result `instructions` (omitted when empty)
+  std::string name = "mcp-htm";                  ///< serverInfo.name
+  std::string version = MCP_HTM_VERSION_STRING;  ///< serverInfo.version (<mcp/version.hpp>)
+  std::string title;                             ///< serverInfo.title (omitted when empty)
+  std::string instructions;  ///< initialize result `instructions` (omitted when empty)
   ToolMode mode = ToolMode::hierarchical;
   std::size_t page_size = 100;  ///< tools per tools/list page (0 is taken as 1)
   /// Threshold of `notifications/message` until the client sends `logging/setLevel`.
