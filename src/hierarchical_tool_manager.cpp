@@ -456,6 +456,31 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     if (start) StrandTask::spawn(start, run_load(this, &slot), shared_from_this());
   }
 
+  // Starts the slot's coroutine load unless it is loaded, loading or loads synchronously;
+  // nobody waits for it yet (ensure_loaded does), so several loads can run at once.
+  bool start_load(Slot& slot) {
+    std::shared_ptr<StrandTask> start;
+    {
+      std::lock_guard lock(slot.mutex);
+      if (slot.ready.load(std::memory_order_acquire) != nullptr || slot.loading ||
+          !slot.async_loader || shutting_down.load())
+        return false;
+      slot.loading = true;
+      slot.load_task = start = std::make_shared<StrandTask>(executor);
+      loads_running.fetch_add(1);
+    }
+    StrandTask::spawn(start, run_load(this, &slot), shared_from_this());
+    return true;
+  }
+
+  // The failure of a load start_load() started that has already ended (a wait would
+  // start another).
+  std::optional<LoadOutcome> failed_load(Slot& slot) {
+    std::lock_guard lock(slot.mutex);
+    if (slot.ready.load(std::memory_order_acquire) != nullptr || slot.loading) return std::nullopt;
+    return LoadOutcome{LoadStatus::failed, slot.last_error};
+  }
+
   // A waiter's cancellation: it leaves at once with `cancelled`, unless the load's
   // outcome is already on its way to it.
   void leave_load(Slot& slot, LoadWaiter& waiter) {
@@ -1299,11 +1324,22 @@ bool HierarchicalToolManager::remove_categories_changed(std::size_t token) {
 asio::awaitable<Json> HierarchicalToolManager::list_categories(bool include_count) {
   Json categories = Json::array();
   if (const Registry* reg = impl_->registry.load(std::memory_order_acquire)) {
-    for (Slot* slot : reg->sorted) {
+    // Every coroutine load first, then the waits: the loads run at once (a gateway's
+    // upstream servers start side by side), not one after another.
+    std::vector<bool> started(reg->sorted.size(), false);
+    if (include_count) {
+      for (std::size_t i = 0; i < started.size(); ++i)
+        started[i] = impl_->start_load(*reg->sorted[i]);
+    }
+    for (std::size_t i = 0; i < started.size(); ++i) {
+      Slot* slot = reg->sorted[i];
       ToolCategory* loaded = slot->ready.load(std::memory_order_acquire);
       std::string error;
       if (include_count && loaded == nullptr) {
-        const LoadOutcome outcome = co_await impl_->ensure_loaded(*slot);
+        std::optional<LoadOutcome> failed;
+        if (started[i]) failed = impl_->failed_load(*slot);
+        if (!failed) failed = co_await impl_->ensure_loaded(*slot);
+        const LoadOutcome outcome = *failed;
         if (outcome.status == LoadStatus::failed) error = outcome.error;
         if (outcome.status == LoadStatus::cancelled) error = "cancelled while it loaded";
         loaded = slot->ready.load(std::memory_order_acquire);

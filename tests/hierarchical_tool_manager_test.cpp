@@ -731,6 +731,46 @@ TEST_CASE("Listing categories loads nothing unless counts are asked for", "[mana
   CHECK(counted["categories"][1]["tool_count"] == 2);
 }
 
+// A gateway's --flat tools/list loads every category: its upstream servers must start side
+// by side, not one after another. Each loader here waits until the other one has started
+// (a load that only begins after the first ended would never see it: the first gives up
+// after 10 s and fails). A load that fails is not started a second time by the wait.
+TEST_CASE("Listing with counts runs the coroutine loads at once", "[manager][lazy]") {
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  int started = 0;
+  int bad_loads = 0;
+  Gate both(io.get_executor());
+  auto loader = [&](std::string name) -> mcp::AsyncCategoryLoader {
+    return [&, name]() -> asio::awaitable<std::shared_ptr<mcp::ToolCategory>> {
+      if (++started == 2) both.open();
+      asio::steady_timer limit(co_await asio::this_coro::executor, std::chrono::seconds(10));
+      limit.async_wait([&](std::error_code ec) {
+        if (!ec) both.open();
+      });
+      co_await both.wait();
+      limit.cancel();
+      if (started < 2) throw std::runtime_error("the other load never started");
+      co_return ping_category(name);
+    };
+  };
+  manager.lazy_register_category("a", loader("a"));
+  manager.lazy_register_category("b", loader("b"));
+  manager.lazy_register_category("bad",
+                                 [&]() -> asio::awaitable<std::shared_ptr<mcp::ToolCategory>> {
+                                   ++bad_loads;
+                                   throw std::runtime_error("cannot start");
+                                   co_return nullptr;
+                                 });
+  Json counted = run_awaitable(io, manager.list_categories(true));
+  INFO(counted.dump());
+  REQUIRE(counted["categories"].size() == 3);
+  CHECK(counted["categories"][0]["tool_count"] == 1);
+  CHECK(counted["categories"][1]["tool_count"] == 1);
+  CHECK(counted["categories"][2]["error"] == "cannot start");
+  CHECK(bad_loads == 1);
+}
+
 TEST_CASE("list_tools and get_tool_schema give sorted summaries and cached schemas", "[manager]") {
   asio::io_context io;
   mcp::HierarchicalToolManager manager(io.get_executor());

@@ -245,7 +245,20 @@ void Upstream::session_ended(const std::shared_ptr<client::McpClient>& ended,
 
 asio::awaitable<std::vector<Json>> Upstream::read_tools() {
   auto session = co_await this->session();
-  std::vector<Json> all = co_await session->list_tools();
+  std::vector<Json> all;
+  bool expired = false;
+  try {
+    all = co_await session->list_tools();
+  } catch (const client::ClientError& e) {
+    // The session expired (HTTP): once more, on a new one.
+    expired = e.kind() == client::ClientErrorKind::remote && e.data().is_object() &&
+              e.data().value("sessionExpired", false);
+    if (!expired) throw;
+  }
+  if (expired) {
+    session = co_await this->session();
+    all = co_await session->list_tools();
+  }
   std::vector<Json> kept;
   for (auto& tool : all) {
     if (!tool.is_object() || !tool.contains("name") || !tool["name"].is_string()) continue;
@@ -280,8 +293,8 @@ asio::awaitable<void> Upstream::refresh_tools() {
     if (!mounted_ || now == mounted_tools_) co_return;
     callback = tools_changed_;
   }
-  log(LogLevel::info, fmt::format("the tool list changed ({} tools): reloading the category",
-                                  now.size()));
+  log(LogLevel::info,
+      fmt::format("the tool list changed ({} tools): reloading the category", now.size()));
   if (callback) callback();
 }
 
@@ -300,15 +313,28 @@ asio::awaitable<Json> Upstream::call_tool(std::string name, Json arguments,
     ~Slot() { upstream.call_ended(healthy); }
   } slot(*this);
   auto session = co_await this->session();
-  try {
-    Json result = co_await session->call_tool(name, std::move(arguments), std::move(context));
-    slot.healthy = true;
-    co_return result;
-  } catch (const client::ClientError& e) {
-    if (e.kind() != client::ClientErrorKind::remote) throw;
-    slot.healthy = true;  // the server answered: it is up, the call was wrong
-    Json result = error_result(e.what());
-    co_return result;
+  // An HTTP server that no longer knows the session (it restarted, or expired it)
+  // refuses the call without running it: sent once more, on a new session.
+  std::optional<Json> resend;
+  if (!config_.url.empty()) resend = arguments;
+  for (bool first = true;; first = false) {
+    try {
+      Json result = co_await session->call_tool(
+          name, first ? std::move(arguments) : std::move(*resend), context);
+      slot.healthy = true;
+      co_return result;
+    } catch (const client::ClientError& e) {
+      if (e.kind() != client::ClientErrorKind::remote) throw;
+      if (!(first && resend && e.data().is_object() && e.data().value("sessionExpired", false))) {
+        slot.healthy = true;  // the server answered: it is up, the call was wrong
+        Json result = error_result(e.what());
+        co_return result;
+      }
+    }
+    log(LogLevel::info, fmt::format("the session ended before '{}' ran: a new session, once "
+                                    "more",
+                                    name));
+    session = co_await this->session();
   }
 }
 

@@ -4,6 +4,10 @@
 #                          memory again through npx), mcp-htm-server --flat and the fault
 #                          server: lazy start, schemas passed through, calls, progress,
 #                          cancellation, list_changed, --flat, nothing left after exit.
+# - gateway:e2e_http       HTTP upstreams (mcp-htm-server --http, server-everything's
+#                          streamableHttp): list, call, progress, cancellation, each
+#                          upstream restarted (its session gone: a new one, the call sent
+#                          once more).
 # - gateway:faults         the fault server behind the gateway: crash mid-call, crash at
 #                          start, exit or hang during initialize, hang, slow, garbage, the
 #                          breaker, maxConcurrent, idle stop, no zombie or orphan.
@@ -35,6 +39,13 @@ add_test(NAME gateway:e2e_sdk
   COMMAND ${MCP_HTM_NODE} ${MCP_HTM_GATEWAY_TESTS_DIR}/e2e_sdk.mjs ${gateway_binaries})
 set_tests_properties(gateway:e2e_sdk PROPERTIES
   SKIP_RETURN_CODE 77 TIMEOUT 240 LABELS "gateway;e2e")
+
+if(MCP_HTM_HTTP)
+  add_test(NAME gateway:e2e_http
+    COMMAND ${MCP_HTM_NODE} ${MCP_HTM_GATEWAY_TESTS_DIR}/e2e_http.mjs ${gateway_binaries})
+  set_tests_properties(gateway:e2e_http PROPERTIES
+    SKIP_RETURN_CODE 77 TIMEOUT 120 LABELS "gateway;e2e")
+endif()
 
 if(TARGET gateway_fault_server)
   add_test(NAME gateway:faults

@@ -61,8 +61,12 @@ struct HttpClientOptions {
  * - an HTTP error status for a request is answered locally with a JSON-RPC error for
  *   its id ("HTTP 500 from http://...: <the server's message>"), as is an answer that
  *   ends without the response;
- * - 404 to a request carrying the session id: the session is gone, the connection ends
- *   (`on_closed("session expired (404) ...")`), so the caller re-initializes;
+ * - 404 to a message carrying the session id (or 400 with a message about the
+ *   session, as servers built on the TypeScript SDK's examples answer an unknown id):
+ *   the session is gone. The request is answered locally with a JSON-RPC error whose
+ *   `data.sessionExpired` is true (the server did not run it: it may be sent again on
+ *   a new session), then the connection ends (`on_closed("session expired (HTTP 404)
+ *   ...")`), so the caller re-initializes;
  * - a connection that cannot be made, is reset or answers malformed HTTP ends the
  *   connection, with the reason.
  *

@@ -29,7 +29,11 @@ struct GatewayOptions {
   std::string client_name = "mcp-htm-gateway";
   std::string client_version = "0.1.0";
   /// How long stop() gives each upstream after closing its stdin, and after SIGTERM.
-  std::chrono::milliseconds stop_grace{2000};
+  /// 1 s: with the 1 s mcp-htm-gateway gives calls in flight, the worst stop (a server
+  /// that ignores both) ends 3 s after the end of input, before a client that kills the
+  /// gateway at 4 s (the TypeScript SDK: SIGTERM at 2 s, SIGKILL at 4 s) would leave that
+  /// server running without it.
+  std::chrono::milliseconds stop_grace{1000};
 };
 
 /// What one upstream is doing (for logs, health pages and tests).

@@ -185,6 +185,18 @@ bool is_reserved_header(std::string_view name) {
 }
 
 /// The server's own words from an error body: a JSON-RPC error's message, or the text.
+/// True when an HTTP error answering a message that carried Mcp-Session-Id says the
+/// server no longer knows the session: 404, as the spec says, or 400 with a message about
+/// the session, as servers built on the TypeScript SDK's examples answer an unknown id
+/// ("Bad Request: No valid session ID provided"; server-everything among them).
+bool session_gone(int status, std::string_view said) {
+  if (status == 404) return true;
+  if (status != 400) return false;
+  std::string lower(said);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower.find("session") != std::string::npos;
+}
+
 std::string describe_error_body(std::string_view body, int& code) {
   Json parsed = Json::parse(body, nullptr, false);
   if (parsed.is_object()) {
@@ -226,7 +238,8 @@ struct HttpClientTransport::Impl : std::enable_shared_from_this<Impl> {
   bool ended = false;               // on_closed has been called
   bool closing = false;             // close() runs: failures from here on are the closing's
   asio::steady_timer ended_signal;  // cancelled by finish(): a second close() waits on it
-  asio::steady_timer retry_timer;   // the GET stream's backoff
+  std::vector<std::weak_ptr<asio::steady_timer>> cancel_timers;  // cancel_grace, per request
+  asio::steady_timer retry_timer;                                // the GET stream's backoff
 
   // Session state: written on the strand, read by the accessors from any thread.
   mutable std::mutex identity_mutex;
@@ -297,6 +310,10 @@ struct HttpClientTransport::Impl : std::enable_shared_from_this<Impl> {
     }
     live.clear();
     retry_timer.cancel();
+    for (const auto& weak : cancel_timers) {
+      if (auto timer = weak.lock()) timer->cancel();
+    }
+    cancel_timers.clear();
     ended_signal.cancel();
     listening = false;
     on_message = nullptr;
@@ -571,6 +588,7 @@ struct HttpClientTransport::Impl : std::enable_shared_from_this<Impl> {
     const std::string what = message.peek.has_method ? message.peek.method : "a response";
     ExchangeResult result;
     bool sent_session = false;
+    bool resumed = false;  // the server had begun the request
     for (int attempt = 0;; ++attempt) {
       auto [connection, error] = co_await acquire(attempt > 0, options.connect_timeout);
       if (ended) co_return;
@@ -605,6 +623,7 @@ struct HttpClientTransport::Impl : std::enable_shared_from_this<Impl> {
     if (is_request && !result.answered && !result.abandoned &&
         result.media_type == "text/event-stream" && !result.last_event_id.empty() &&
         !cancelled_in_flight.contains(message.id_key())) {
+      resumed = true;
       result = co_await resume(message, std::move(result), sent_session);
       if (ended) co_return;
     }
@@ -615,18 +634,31 @@ struct HttpClientTransport::Impl : std::enable_shared_from_this<Impl> {
       fail(result.failure);
       co_return;
     }
-    if (result.status == 404 && sent_session) {
+    int code = transport_error_code;
+    const std::string said =
+        result.status / 100 != 2 ? describe_error_body(result.error_body, code) : std::string();
+    if (sent_session && session_gone(result.status, said)) {
       if (!closing) {
-        finish(
-            fmt::format("session expired (404): {} no longer knows session {}; a new "
-                        "session must be initialized",
-                        url_text, session_id()));
+        const std::string reason = fmt::format(
+            "session expired ({}): {} no longer knows session {}; a new "
+            "session must be initialized",
+            result.status, url_text, session_id());
+        // Unless its stream was being resumed, the server refused the request without
+        // running it: its caller may send it again on a new session (McpClient:
+        // ClientError, remote, with data.sessionExpired).
+        if (is_request && !cancelled) {
+          Json data = {{"httpStatus", result.status}, {"url", url_text}};
+          if (!resumed) data["sessionExpired"] = true;
+          ExchangeResult ignored;
+          deliver(jsonrpc::make_error(message.peek.id, transport_error_code, reason, data), nullptr,
+                  ignored);
+        }
+        log(LogLevel::info, reason);
+        finish(reason);
       }
       co_return;
     }
     if (result.status / 100 != 2) {
-      int code = transport_error_code;
-      const std::string said = describe_error_body(result.error_body, code);
       const std::string text = fmt::format("HTTP {} from {}{}{}", result.status, url_text,
                                            said.empty() ? "" : ": ", said);
       if (is_request && !cancelled) {
@@ -798,6 +830,10 @@ struct HttpClientTransport::Impl : std::enable_shared_from_this<Impl> {
     if (in_flight != requests_in_flight.end()) {
       cancelled_in_flight.insert(key);
       auto timer = std::make_shared<asio::steady_timer>(executor, options.cancel_grace);
+      // finish() cancels it: a pending timer would keep the executor's io_context running
+      // (the gateway's exit waited the whole grace for a cancelled streaming call).
+      std::erase_if(cancel_timers, [](const auto& weak) { return weak.expired(); });
+      cancel_timers.push_back(timer);
       std::weak_ptr<Connection> weak = in_flight->second;
       timer->async_wait([self = shared_from_this(), timer, weak, key](const asio::error_code& ec) {
         auto connection = weak.lock();
@@ -845,11 +881,14 @@ struct HttpClientTransport::Impl : std::enable_shared_from_this<Impl> {
           log(LogLevel::debug, fmt::format("{} offers no GET stream (405)", url_text));
           co_return;
         }
-        if (result.status == 404 && sent_session) {
+        int code = 0;
+        const std::string said =
+            result.status / 100 != 2 ? describe_error_body(result.error_body, code) : std::string();
+        if (sent_session && session_gone(result.status, said)) {
           finish(
-              fmt::format("session expired (404): {} no longer knows session {} (GET "
+              fmt::format("session expired ({}): {} no longer knows session {} (GET "
                           "stream); a new session must be initialized",
-                          url_text, session_id()));
+                          result.status, url_text, session_id()));
           co_return;
         }
         if (result.status == 200 && result.media_type == "text/event-stream" &&
@@ -861,8 +900,6 @@ struct HttpClientTransport::Impl : std::enable_shared_from_this<Impl> {
         } else if (result.io_failed) {
           why = result.failure;
         } else {
-          int code = 0;
-          const std::string said = describe_error_body(result.error_body, code);
           why = fmt::format("HTTP {}{}{}", result.status, said.empty() ? "" : ": ", said);
         }
       } else {
