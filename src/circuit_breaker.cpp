@@ -144,6 +144,7 @@ struct CircuitBreaker::Impl {
   std::uint32_t reopens = 0;  ///< reopens since the last close: the backoff exponent
   std::int64_t opened_at = 0;
   bool ever_opened = false;
+  std::uint64_t transitions = 0;  ///< state changes so far (guarded by mutex)
   std::uint64_t rng = 0;
   std::shared_ptr<const Callback> callback;
   std::deque<BreakerTransition> pending;
@@ -258,6 +259,7 @@ struct CircuitBreaker::Impl {
     // exchange, not a store, because successes clear the failure bits with a CAS.
     self.word_.exchange((generation << kGenerationShift) | static_cast<std::uint64_t>(to),
                         std::memory_order_acq_rel);
+    if (from != to) ++transitions;
     if (from == to || !callback) return false;
     pending.push_back(BreakerTransition{from, to, std::move(reason)});
     return true;
@@ -603,6 +605,7 @@ BreakerInfo CircuitBreaker::info() const {
     info.total_failures = im.failures.load(std::memory_order_relaxed);
     info.total_rejections = im.sum(&Stripe::rejections);
     info.total_ignored = im.sum(&Stripe::ignored);
+    info.total_transitions = im.transitions;
   }
   return info;
 }

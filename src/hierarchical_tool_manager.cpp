@@ -4,6 +4,8 @@
 #include <mcp/detail/identifier.hpp>
 #include <mcp/detail/pending_handler.hpp>
 #include <mcp/hierarchical_tool_manager.hpp>
+#include <mcp/metrics/latency_histogram.hpp>
+#include <mcp/metrics/snapshot.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -101,6 +103,21 @@ struct LoadWaiter {
   std::size_t index = 0;                        // position in Slot::waiters
 };
 
+// What a category counts: finished calls by outcome and latency bucket (one counter
+// per pair, so a call is one addition there plus one to the sum), and calls running.
+struct CategoryStats {
+  std::array<std::array<std::atomic<std::uint64_t>, metrics::latency_bucket_count>,
+             metrics::outcome_count>
+      counts{};
+  std::atomic<std::int64_t> sum_ns{0};
+  std::atomic<std::int64_t> in_flight{0};
+
+  void add(std::size_t outcome, std::size_t bucket, std::uint64_t n, std::int64_t sum) noexcept {
+    counts[outcome][bucket].fetch_add(n, std::memory_order_relaxed);
+    sum_ns.fetch_add(sum, std::memory_order_relaxed);
+  }
+};
+
 // One registered category: its breaker and its (possibly not yet loaded) object.
 struct Slot {
   Slot(std::string n, std::string d, const ManagerOptions& options,
@@ -115,6 +132,7 @@ struct Slot {
   const std::size_t hash;
   CircuitBreaker breaker;
   std::atomic<ToolCategory*> ready{nullptr};  // set once, when loaded
+  CategoryStats stats;
 
   CategoryLoader loader;             // set at registration, then only read
   AsyncCategoryLoader async_loader;  // (one of the two)
@@ -678,16 +696,17 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
 
   // Completes the call without suspending when it can: early errors and synchronous
   // tools of loaded categories. False: it needs run_async (a load or a coroutine tool).
-  bool try_inline(ToolCall& call, DispatchResult& out, const RequestContext& context,
+  // `*used` is set to the call's category (left null for an unknown one).
+  bool try_inline(ToolCall& call, DispatchResult& out, const RequestContext& context, Slot*& used,
                   ResolvedTool* cache = nullptr) const {
     Slot* slot = nullptr;
     const Tool* tool = nullptr;
     if (cache != nullptr && cache->tool_ptr != nullptr && call.tool == cache->tool &&
         call.category == cache->category) {
-      slot = cache->slot;
+      slot = used = cache->slot;
       tool = cache->tool_ptr;
     } else {
-      slot = find_slot(call.category);
+      slot = used = find_slot(call.category);
       if (slot == nullptr) {
         category_not_found(call.category, out);
         return true;
@@ -759,15 +778,27 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // The full path, for calls try_inline could not finish.
+  // `used` is set to the call's category (left null for an unknown one).
   asio::awaitable<void> run_async(ToolCall& call, DispatchResult& out,
                                   const RequestContext& context, TimePoint start,
                                   std::optional<std::chrono::milliseconds> call_timeout,
-                                  std::optional<TimePoint> batch_deadline) {
-    Slot* slot = find_slot(call.category);
+                                  std::optional<TimePoint> batch_deadline, Slot*& used) {
+    Slot* slot = used = find_slot(call.category);
     if (slot == nullptr) {
       category_not_found(call.category, out);
       co_return;
     }
+    // Counted as running until this coroutine ends (the category's in_flight gauge).
+    struct Running {
+      CategoryStats& stats;
+      explicit Running(CategoryStats& s) : stats(s) {
+        stats.in_flight.fetch_add(1, std::memory_order_relaxed);
+      }
+      ~Running() { stats.in_flight.fetch_sub(1, std::memory_order_relaxed); }
+      Running(const Running&) = delete;
+      Running& operator=(const Running&) = delete;
+    };
+    const Running running(slot->stats);
     ToolCategory* category = slot->ready.load(std::memory_order_acquire);
     if (category == nullptr) {
       // A coroutine of its own: the wait's state stays out of this frame, which every
@@ -847,6 +878,94 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     out.tool = std::move(call.tool);
     out.request_id = request_id;
     out.duration = end - start;
+  }
+
+  // ---- metrics -------------------------------------------------------------------------
+
+  std::atomic<std::uint64_t> unknown_category_calls{0};
+
+  // A run of finished calls with the same category, outcome and latency bucket, added to
+  // the category's counters in one go: a batch of similar calls costs a few additions in
+  // all, a single dispatch two.
+  struct Tally {
+    Impl* impl;
+    Slot* slot = nullptr;
+    std::size_t outcome = 0;
+    std::size_t bucket = 0;
+    std::uint64_t n = 0;
+    std::int64_t sum_ns = 0;
+
+    explicit Tally(Impl* owner) noexcept : impl(owner) {}
+    Tally(const Tally&) = delete;
+    Tally& operator=(const Tally&) = delete;
+    ~Tally() { flush(); }
+
+    void add(Slot* s, const DispatchResult& out) noexcept {
+      const std::int64_t ns = out.duration.count();
+      const std::size_t o = out.ok() ? 0 : static_cast<std::size_t>(out.error().code);
+      const std::size_t b = metrics::latency_bucket(ns);
+      if (n != 0 && s == slot && o == outcome && b == bucket) {
+        ++n;
+        sum_ns += ns;
+        return;
+      }
+      flush();
+      slot = s;
+      outcome = o;
+      bucket = b;
+      n = 1;
+      sum_ns = ns;
+    }
+    void flush() noexcept {
+      if (n == 0) return;
+      if (slot == nullptr) {
+        impl->unknown_category_calls.fetch_add(n, std::memory_order_relaxed);
+      } else {
+        slot->stats.add(outcome, bucket, n, sum_ns);
+      }
+      n = 0;
+    }
+  };
+
+  void record(Slot* slot, const DispatchResult& out) noexcept {
+    Tally tally(this);
+    tally.add(slot, out);
+  }
+
+  metrics::ManagerMetrics metrics() const {
+    metrics::ManagerMetrics out;
+    out.unknown_category_calls = unknown_category_calls.load(std::memory_order_relaxed);
+    out.calls_in_flight = in_flight.load();
+    const Registry* reg = registry.load(std::memory_order_acquire);
+    if (reg == nullptr) return out;
+    out.categories.reserve(reg->sorted.size());
+    for (const Slot* slot : reg->sorted) {
+      metrics::CategoryMetrics c;
+      c.name = slot->name;
+      c.loaded = slot->ready.load(std::memory_order_acquire) != nullptr;
+      auto& h = c.latency;
+      for (const std::int64_t bound : metrics::latency_bounds_ns) {
+        h.bounds_seconds.push_back(static_cast<double>(bound) / 1e9);
+      }
+      h.counts.assign(metrics::latency_bucket_count, 0);
+      for (std::size_t o = 0; o < metrics::outcome_count; ++o) {
+        for (std::size_t b = 0; b < metrics::latency_bucket_count; ++b) {
+          const std::uint64_t n = slot->stats.counts[o][b].load(std::memory_order_relaxed);
+          c.calls[o] += n;
+          h.counts[b] += n;
+          h.count += n;
+        }
+      }
+      h.sum_seconds = static_cast<double>(slot->stats.sum_ns.load(std::memory_order_relaxed)) / 1e9;
+      c.in_flight = static_cast<std::uint64_t>(
+          std::max<std::int64_t>(0, slot->stats.in_flight.load(std::memory_order_relaxed)));
+      const BreakerInfo info = slot->breaker.info();
+      c.breaker_state = info.state;
+      c.breaker_transitions = info.total_transitions;
+      c.breaker_rejections = info.total_rejections;
+      out.categories.push_back(std::move(c));
+    }
+    return out;
   }
 
   std::uint64_t reserve_request_ids(std::size_t n) {
@@ -1035,15 +1154,18 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
         ToolCall& call = (*self->calls)[i];
         DispatchResult& out = (*self->results)[i];
         const TimePoint start = Clock::now();
+        Slot* slot = nullptr;
         if (self->deadline && start >= *self->deadline) {
+          slot = self->impl->find_slot(call.category);
           out.set_error(ErrorCode::timeout,
                         fmt::format("the batch deadline expired before the call of '{}.{}' started",
                                     call.category, call.tool));
         } else {
           co_await self->impl->run_async(call, out, *self->context, start, std::nullopt,
-                                         self->deadline);
+                                         self->deadline, slot);
         }
         Impl::finish(call, out, start, Clock::now(), self->first_request_id + i);
+        self->impl->record(slot, out);
         if (!out.ok()) self->note_failure(i);
         self->admitted->report(i, out);
         self->admitted->end_of_worker();
@@ -1101,6 +1223,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
       std::size_t finished = 0;
       std::vector<std::size_t> local_pending;
       ResolvedTool cache;
+      Tally tally(impl);
       TimePoint now = Clock::now();
       for (;;) {
         const std::size_t begin = next.fetch_add(chunk, std::memory_order_relaxed);
@@ -1112,12 +1235,15 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
           DispatchResult& out = (*results)[i];
           if (call.params.is_null()) call.params = Json::object();
           const TimePoint start = now;
-          if ((deadline && start >= *deadline) || !impl->try_inline(call, out, *context, &cache)) {
+          Slot* slot = nullptr;
+          if ((deadline && start >= *deadline) ||
+              !impl->try_inline(call, out, *context, slot, &cache)) {
             local_pending.push_back(i);  // a worker runs it (or reports the expiry)
             continue;
           }
           now = Clock::now();
           Impl::finish(call, out, start, now, first_request_id + i);
+          tally.add(slot, out);
           if (!out.ok()) note_failure(i);
           if (*on_result) (*on_result)(i, out);
           ++finished;
@@ -1403,10 +1529,13 @@ asio::awaitable<DispatchResult> HierarchicalToolManager::dispatch(std::string ca
   }
   const Impl::CallsAdmitted admitted{impl_.get(), 1};
   const TimePoint start = Clock::now();
-  if (!impl_->try_inline(call, out, options.context)) {
-    co_await impl_->run_async(call, out, options.context, start, options.timeout, std::nullopt);
+  Slot* slot = nullptr;
+  if (!impl_->try_inline(call, out, options.context, slot)) {
+    co_await impl_->run_async(call, out, options.context, start, options.timeout, std::nullopt,
+                              slot);
   }
   Impl::finish(call, out, start, Clock::now(), impl_->reserve_request_ids(1));
+  impl_->record(slot, out);
   co_return out;
 }
 
@@ -1446,6 +1575,8 @@ std::shared_ptr<ToolCategory> HierarchicalToolManager::loaded_category(
   std::lock_guard lock(slot->mutex);
   return slot->category;
 }
+
+metrics::ManagerMetrics HierarchicalToolManager::metrics() const { return impl_->metrics(); }
 
 CircuitBreaker* HierarchicalToolManager::breaker(std::string_view category) const {
   Slot* slot = impl_->find_slot(category);

@@ -6,11 +6,13 @@
 #include <mcp/detail/json_rpc_envelope.hpp>
 #include <mcp/detail/meta_arguments.hpp>
 #include <mcp/json_schema.hpp>
+#include <mcp/metrics/server_recorder.hpp>
 #include <mcp/server.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <chrono>
 #include <exception>
 #include <mutex>
 #include <stdexcept>
@@ -363,6 +365,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     Json progress_token;                // null: the client asked for no progress
     std::weak_ptr<Impl> server;         // for the client's log level and the local log
     std::atomic<bool> answered{false};  // lets reports from other threads stop early
+    // For ServerOptions::metrics: the request's method and tool labels and its start.
+    std::string_view metric_method;
+    std::string metric_tool;
+    std::chrono::steady_clock::time_point metric_start{};
 
     /// Sends a notification about this request (its progress, or a log message), from any
     /// thread. It reaches the sink on the strand, where it is dropped once the request is
@@ -461,6 +467,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   /// Answers the message being handled with an error. A null `id` means the message's id
   /// could not be read (not JSON, not UTF-8, too deep, too long, an id of the wrong type).
   void send_error(const Json& id, int code, std::string_view message, const Json& data = nullptr) {
+    last_error_code = code;
+    if (options.metrics && (code == jsonrpc::parse_error || code == jsonrpc::invalid_request)) {
+      options.metrics->record_invalid();
+    }
     send_response(id.is_null() ? error_without_id(code, message, data)
                                : jsonrpc::make_error(id, code, message, data));
   }
@@ -815,10 +825,72 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   void route(bool has_id, const Json& id, const std::string& method, Json params) {
     last_kind = has_id ? MessageKind::request : MessageKind::notification;
     if (has_id) {
+      if (!options.metrics) {
+        handle_request(id, method, std::move(params));
+        return;
+      }
+      metric_method = metrics::ServerMetricsRecorder::bounded_method(method);
+      metric_tool.clear();
+      metric_start = std::chrono::steady_clock::now();
+      metric_deferred = false;
+      last_error_code = 0;
       handle_request(id, method, std::move(params));
+      // Answered now, unless a Request answers later (respond() records it then).
+      if (!metric_deferred) record_operation(metric_method, metric_tool, last_error_code, false);
     } else {
+      if (options.metrics) options.metrics->record_notification();
       handle_notification(method, params);
     }
+  }
+
+  // ---- metrics (ServerOptions::metrics) ---------------------------------------------------
+
+  // The request being handled, for the Request that may answer it later. Strand only.
+  std::string_view metric_method;
+  std::string metric_tool;
+  std::chrono::steady_clock::time_point metric_start{};
+  bool metric_deferred = false;  // a Request answers it (spawned, or run inline)
+  int last_error_code = 0;       // of the last send_error()
+
+  // The tool label of a tools/call: the tool's name when this server has that tool, else
+  // empty (a client's arbitrary name never becomes a label).
+  [[nodiscard]] std::string tool_label(const std::string& name) const {
+    if (options.mode == ToolMode::hierarchical) {
+      if (meta) {
+        for (const auto& meta_tool : meta->tools) {
+          if (meta_tool.name == name) return name;
+        }
+      }
+      return {};
+    }
+    auto has = [this](std::string_view category, std::string_view tool) {
+      auto loaded = manager.loaded_category(category);
+      return loaded && loaded->find_tool(tool) != nullptr;
+    };
+    for (const auto& category : options.unprefixed_categories) {
+      if (has(category, name)) return name;
+    }
+    for (std::size_t dot = name.find('.'); dot != std::string::npos;
+         dot = name.find('.', dot + 1)) {
+      if (has(std::string_view(name.data(), dot),
+              std::string_view(name.data() + dot + 1, name.size() - dot - 1))) {
+        return name;
+      }
+    }
+    return {};
+  }
+
+  void record_operation(std::string_view method, std::string_view tool, int error_code,
+                        bool tool_error, std::chrono::steady_clock::time_point start = {}) {
+    if (start == std::chrono::steady_clock::time_point{}) start = metric_start;
+    const int index = version_index.load(std::memory_order_relaxed);
+    const std::string_view version =
+        index >= 0 ? protocol_versions[static_cast<std::size_t>(index)] : std::string_view();
+    const std::string error_type = error_code != 0 ? std::to_string(error_code)
+                                   : tool_error    ? std::string("tool_error")
+                                                   : std::string();
+    options.metrics->record_operation(method, tool, error_type, version,
+                                      std::chrono::steady_clock::now() - start);
   }
 
   void handle_notification(const std::string& method, const Json& params) {
@@ -1003,11 +1075,13 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       send_error(id, jsonrpc::invalid_params, "Invalid params: \"arguments\" must be an object");
       return;
     }
+    if (options.metrics) metric_tool = tool_label(name->get_ref<const std::string&>());
     // (An id already in flight goes to spawn(), which refuses it.)
     if (inline_slot != nullptr && (in_flight.empty() || !in_flight.contains(id.dump())) &&
         can_run_inline(name->get_ref<const std::string&>(),
                        args == params.end() ? nullptr : &*args)) {
       inline_slot->emplace(InlineCall{id, std::move(params), reply_sink()});
+      metric_deferred = true;
       return;
     }
     spawn(
@@ -1088,12 +1162,24 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     request->id = id;
     request->reply = std::move(reply);
     request->server = weak_from_this();
+    if (options.metrics) {
+      request->metric_method = metric_method;
+      request->metric_tool = metric_tool;
+      request->metric_start = metric_start;
+    }
     return request;
   }
 
   void respond(Request& request, const Outcome& outcome) {
     request.answered.store(true, std::memory_order_release);
     request.closed = true;
+    if (options.metrics) {
+      // isError is only ever written as this member by the result builders above.
+      record_operation(
+          request.metric_method, request.metric_tool, outcome.error ? outcome.error->code : 0,
+          !outcome.error && outcome.result.find(R"(,"isError":true)") != std::string::npos,
+          request.metric_start);
+    }
     std::string response = outcome.error
                                ? jsonrpc::make_error(request.id, outcome.error->code,
                                                      outcome.error->message, outcome.error->data)
@@ -1119,6 +1205,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                              request->key));
       return;
     }
+    metric_deferred = true;
     in_flight_count.fetch_add(1, std::memory_order_relaxed);
     auto self = shared_from_this();
     asio::co_spawn(

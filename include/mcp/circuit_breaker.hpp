@@ -153,7 +153,8 @@ struct BreakerInfo {
   std::uint64_t total_successes = 0;
   std::uint64_t total_failures = 0;
   std::uint64_t total_rejections = 0;
-  std::uint64_t total_ignored = 0;  ///< ignored outcomes and stale-generation results
+  std::uint64_t total_ignored = 0;      ///< ignored outcomes and stale-generation results
+  std::uint64_t total_transitions = 0;  ///< state changes (from != to), lifetime
 };
 
 /// Thrown by CircuitBreaker::call when the breaker rejects the call.

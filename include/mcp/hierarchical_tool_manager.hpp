@@ -8,6 +8,7 @@
 #include <mcp/dispatch_parallel.hpp>
 #include <mcp/dispatch_result.hpp>
 #include <mcp/json.hpp>
+#include <mcp/metrics/snapshot.hpp>
 #include <mcp/tool_category.hpp>
 
 #include <chrono>
@@ -213,6 +214,13 @@ class HierarchicalToolManager {
   [[nodiscard]] bool has_category(std::string_view name) const;
   /// The loaded category, or nullptr when unknown or not loaded yet.
   [[nodiscard]] std::shared_ptr<ToolCategory> loaded_category(std::string_view name) const;
+  /// What the manager counted, per category: calls by outcome, a latency histogram, calls
+  /// running, the breaker's state and transitions (see docs/metrics.md). Plain structs,
+  /// for any exporter (metrics::to_prometheus() writes the text format). Recording costs
+  /// a call two relaxed atomic additions (a batch fewer); reading takes no lock but each
+  /// breaker's, briefly.
+  [[nodiscard]] metrics::ManagerMetrics metrics() const;
+
   /// The category's breaker, or nullptr for an unknown category.
   [[nodiscard]] CircuitBreaker* breaker(std::string_view category) const;
 

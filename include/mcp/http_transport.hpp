@@ -6,6 +6,7 @@
 #define MCP_HTM_HTTP_TRANSPORT_HPP
 
 #include <mcp/hierarchical_tool_manager.hpp>
+#include <mcp/metrics/snapshot.hpp>
 #include <mcp/server.hpp>
 
 #include <chrono>
@@ -59,6 +60,10 @@ struct HttpTransportOptions {
   std::function<void(LogLevel, std::string_view)> local_log;
   /// Called once the listener is bound, with the port (the CLI prints it).
   std::function<void(std::uint16_t)> on_listening;
+  /// Where GET serves the Prometheus text exposition of metrics() (empty: not served).
+  /// It tells category names and counts, nothing of sessions or arguments; bind the
+  /// transport to an address only trusted scrapers reach, or empty this.
+  std::string metrics_path = "/metrics";
 };
 
 /// Serves a manager over Streamable HTTP: POST/GET/DELETE on `path`, `/healthz`, `/readyz`.
@@ -106,6 +111,11 @@ class HttpTransport {
   [[nodiscard]] std::size_t sessions() const noexcept;
   /// True from stop() on.
   [[nodiscard]] bool draining() const noexcept;
+
+  /// The manager's metrics and the servers' (requests, sessions and streams open), for
+  /// hosts that export them their own way; metrics::to_prometheus() of it is what
+  /// `metrics_path` serves. Thread-safe.
+  [[nodiscard]] metrics::MetricsSnapshot metrics() const;
 
  private:
   struct Impl;

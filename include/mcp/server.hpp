@@ -7,6 +7,7 @@
 #include <mcp/hierarchical_tool_manager.hpp>
 #include <mcp/json.hpp>
 #include <mcp/log_level.hpp>
+#include <mcp/metrics/server_recorder.hpp>
 #include <mcp/request_context.hpp>
 #include <mcp/version.hpp>
 
@@ -110,6 +111,10 @@ struct ServerOptions {
   /// Flat mode: the tools of these categories are named by their bare tool name rather
   /// than `category.tool` (e.g. fixtures whose names a client expects verbatim).
   std::vector<std::string> unprefixed_categories;
+  /// Where requests are counted (by method, tool and error, with their durations), shared
+  /// by every server of a transport; empty: nothing is counted. The HTTP transport sets
+  /// one itself when this is empty. See docs/metrics.md.
+  std::shared_ptr<metrics::ServerMetricsRecorder> metrics;
 };
 
 /// The MCP protocol layer (revisions 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05).

@@ -6,6 +6,8 @@
 #include <mcp/detail/json_rpc_envelope.hpp>
 #include <mcp/http/http_server.hpp>
 #include <mcp/http_transport.hpp>
+#include <mcp/metrics/prometheus.hpp>
+#include <mcp/metrics/server_recorder.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -240,6 +242,9 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
         sweep_timer(strand),
         loopback(is_loopback_address(options.address)) {
     if (!options.local_log) options.local_log = server_options.local_log;
+    if (!server_options.metrics) {
+      server_options.metrics = std::make_shared<metrics::ServerMetricsRecorder>("tcp");
+    }
     http::HttpServerOptions h;
     h.address = options.address;
     h.port = options.port;
@@ -268,6 +273,26 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
   bool listening = false;
   std::atomic<bool> is_draining{false};
   std::atomic<std::size_t> session_count{0};
+  std::atomic<std::int64_t> streams_open{0};  // SSE responses and GET streams open now
+
+  // Counts an event stream as open for its lifetime.
+  struct OpenStream {
+    std::atomic<std::int64_t>& count;
+    explicit OpenStream(std::atomic<std::int64_t>& c) : count(c) { count.fetch_add(1); }
+    ~OpenStream() { count.fetch_sub(1); }
+    OpenStream(const OpenStream&) = delete;
+    OpenStream& operator=(const OpenStream&) = delete;
+  };
+
+  metrics::MetricsSnapshot metrics() const {
+    metrics::MetricsSnapshot out;
+    out.manager = manager.metrics();
+    out.server = server_options.metrics->snapshot();
+    out.server->sessions_open = session_count.load(std::memory_order_relaxed);
+    out.server->streams_open =
+        static_cast<std::uint64_t>(std::max<std::int64_t>(0, streams_open.load()));
+    return out;
+  }
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions;  // strand only
   /// Stateless mode: server-initiated messages have no stream to go to.
   std::shared_ptr<MessageSink> stateless_sink =
@@ -307,6 +332,12 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
     const std::string_view path = request.path();
     if (path == options.path) {
       co_await handle_mcp(exchange);
+    } else if (!options.metrics_path.empty() && path == options.metrics_path &&
+               (request.method == "GET" || request.method == "HEAD")) {
+      http::Response response{200,
+                              {{"Content-Type", std::string(metrics::prometheus_content_type)}},
+                              metrics::to_prometheus(metrics())};
+      co_await exchange.respond(std::move(response));
     } else if (path == "/healthz" && (request.method == "GET" || request.method == "HEAD")) {
       co_await exchange.respond(json_response(200, R"({"status":"ok"})"));
     } else if (path == "/readyz" && (request.method == "GET" || request.method == "HEAD")) {
@@ -523,6 +554,7 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
     // A request: JSON when the response is all there is, SSE once a notification of the
     // request must go out before it.
     bool streaming = false;
+    std::optional<OpenStream> open_stream;
     for (;;) {
       co_await channel->wait(Clock::time_point::max());
       if (!streaming && channel->final_queued && channel->messages.size() == 1) {
@@ -535,6 +567,7 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
         for (auto& h : sse_headers()) headers.push_back(std::move(h));
         co_await exchange.begin_stream(200, std::move(headers));
         streaming = true;
+        open_stream.emplace(streams_open);
       }
       if (!channel->messages.empty()) co_await exchange.write(channel->take_events());
       if (channel->done && channel->messages.empty()) {
@@ -570,6 +603,7 @@ struct HttpTransport::Impl : std::enable_shared_from_this<Impl> {
     http::Headers stream_headers = sse_headers();
     stream_headers.emplace_back("Mcp-Session-Id", session->id);
     co_await exchange.begin_stream(200, std::move(stream_headers));
+    const OpenStream open_stream(streams_open);
     // The first bytes go out now, so the client (and any proxy) sees the stream open.
     co_await exchange.write(": stream open\n\n");
     while (!channel->closed && !exchange.broken()) {
@@ -703,6 +737,8 @@ std::size_t HttpTransport::sessions() const noexcept {
   return impl_->session_count.load(std::memory_order_relaxed);
 }
 bool HttpTransport::draining() const noexcept { return impl_->is_draining.load(); }
+
+metrics::MetricsSnapshot HttpTransport::metrics() const { return impl_->metrics(); }
 
 asio::awaitable<void> serve_http(HierarchicalToolManager& manager, ServerOptions server_options,
                                  HttpTransportOptions http_options) {
