@@ -9,15 +9,17 @@
 // through as it is.
 #include "conformance_category.hpp"
 
+#include <mcp/content.hpp>
 #include <mcp/log_level.hpp>
 #include <mcp/request_context.hpp>
+
+#include <chrono>
+#include <string>
 
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
-
-#include <chrono>
-#include <string>
+#include <fmt/format.h>
 
 namespace demo {
 namespace {
@@ -35,9 +37,7 @@ constexpr const char* kSilentWav =
 /// `arguments: {}` and some with no `arguments` at all).
 Json no_arguments() { return Json{{"type", "object"}, {"properties", Json::object()}}; }
 
-Json text_content(std::string text) {
-  return Json{{"type", "text"}, {"text", std::move(text)}};
-}
+Json text_content(std::string text) { return Json{{"type", "text"}, {"text", std::move(text)}}; }
 
 Json image_content() {
   return Json{{"type", "image"}, {"data", kRedPixelPng}, {"mimeType", "image/png"}};
@@ -61,8 +61,8 @@ std::shared_ptr<mcp::ToolCategory> make_conformance_category() {
       mcp::ToolSpec("test_simple_text", "Return one text content item (conformance fixture).",
                     no_arguments()),
       [](Json) {
-        return Json{{"content", Json::array({text_content(
-                                    "This is a simple text response for testing.")})}};
+        return Json{{"content",
+                     Json::array({text_content("This is a simple text response for testing.")})}};
       });
 
   // tools-call-image
@@ -70,7 +70,9 @@ std::shared_ptr<mcp::ToolCategory> make_conformance_category() {
                                    "Return one image content item: a 1x1 red PNG (conformance "
                                    "fixture).",
                                    no_arguments()),
-                     [](Json) { return Json{{"content", Json::array({image_content()})}}; });
+                     [](Json) {
+                       return Json{{"content", Json::array({image_content()})}};
+                     });
 
   // tools-call-audio (the suite checks mimeType == "audio/wav")
   category->add_tool(
@@ -78,9 +80,9 @@ std::shared_ptr<mcp::ToolCategory> make_conformance_category() {
                     "Return one audio content item: a short silent WAV (conformance fixture).",
                     no_arguments()),
       [](Json) {
-        return Json{{"content", Json::array({Json{{"type", "audio"},
-                                                  {"data", kSilentWav},
-                                                  {"mimeType", "audio/wav"}}})}};
+        return Json{
+            {"content", Json::array({Json{
+                            {"type", "audio"}, {"data", kSilentWav}, {"mimeType", "audio/wav"}}})}};
       });
 
   // tools-call-embedded-resource
@@ -88,13 +90,12 @@ std::shared_ptr<mcp::ToolCategory> make_conformance_category() {
       mcp::ToolSpec("test_embedded_resource",
                     "Return one embedded text resource (conformance fixture).", no_arguments()),
       [](Json) {
-        return Json{
-            {"content",
-             Json::array({Json{{"type", "resource"},
-                               {"resource",
-                                {{"uri", "test://embedded-resource"},
-                                 {"mimeType", "text/plain"},
-                                 {"text", "This is an embedded resource content."}}}}})}};
+        return Json{{"content",
+                     Json::array({Json{{"type", "resource"},
+                                       {"resource",
+                                        {{"uri", "test://embedded-resource"},
+                                         {"mimeType", "text/plain"},
+                                         {"text", "This is an embedded resource content."}}}}})}};
       });
 
   // tools-call-mixed-content
@@ -105,13 +106,12 @@ std::shared_ptr<mcp::ToolCategory> make_conformance_category() {
                     no_arguments()),
       [](Json) {
         return Json{
-            {"content",
-             Json::array({text_content("Multiple content types test:"), image_content(),
-                          Json{{"type", "resource"},
-                               {"resource",
-                                {{"uri", "test://mixed-content-resource"},
-                                 {"mimeType", "application/json"},
-                                 {"text", R"({"test":"data","value":123})"}}}}})}};
+            {"content", Json::array({text_content("Multiple content types test:"), image_content(),
+                                     Json{{"type", "resource"},
+                                          {"resource",
+                                           {{"uri", "test://mixed-content-resource"},
+                                            {"mimeType", "application/json"},
+                                            {"text", R"({"test":"data","value":123})"}}}}})}};
       });
 
   // tools-call-with-logging: three info messages during the call, ~50 ms apart.
@@ -127,8 +127,7 @@ std::shared_ptr<mcp::ToolCategory> make_conformance_category() {
         co_await pause(std::chrono::milliseconds(50));
         ctx.log(mcp::LogLevel::info, "conformance", Json("Tool execution completed"));
         co_return Json{
-            {"content",
-             Json::array({text_content("Tool with logging executed successfully")})}};
+            {"content", Json::array({text_content("Tool with logging executed successfully")})}};
       });
 
   // tools-call-with-progress: 0, 50, 100 of 100, ~50 ms apart (only sent when the
@@ -150,8 +149,108 @@ std::shared_ptr<mcp::ToolCategory> make_conformance_category() {
         // after the request is closed and be dropped. A short wait keeps them apart.
         co_await pause(std::chrono::milliseconds(50));
         co_return Json{
-            {"content",
-             Json::array({text_content("Tool with progress executed successfully")})}};
+            {"content", Json::array({text_content("Tool with progress executed successfully")})}};
+      });
+
+  // tools-call-sampling: ask the client's LLM through sampling/createMessage.
+  category->add_tool(
+      mcp::ToolSpec("test_sampling",
+                    "Ask the client for an LLM completion of `prompt` (sampling/createMessage) "
+                    "and answer with it (conformance fixture).",
+                    Json{{"type", "object"},
+                         {"properties", {{"prompt", {{"type", "string"}}}}},
+                         {"required", {"prompt"}}}),
+      [](Json args, mcp::RequestContext ctx) -> asio::awaitable<Json> {
+        Json request = {
+            {"messages", Json::array({Json{{"role", "user"},
+                                           {"content", mcp::content::text(args["prompt"])}}})},
+            {"maxTokens", 100}};
+        const Json sample = co_await ctx.create_message(std::move(request));
+        const Json& content = sample["content"];
+        const std::string text = content.is_object() && content.contains("text")
+                                     ? content["text"].get<std::string>()
+                                     : content.dump();
+        co_return mcp::content::text_result("LLM response: " + text);
+      });
+
+  // tools-call-elicitation: ask the user for a username and an email.
+  category->add_tool(
+      mcp::ToolSpec("test_elicitation",
+                    "Ask the user (elicitation/create) for a username and an email "
+                    "(conformance fixture).",
+                    Json{{"type", "object"},
+                         {"properties", {{"message", {{"type", "string"}}}}},
+                         {"required", {"message"}}}),
+      [](Json args, mcp::RequestContext ctx) -> asio::awaitable<Json> {
+        Json schema = {{"type", "object"},
+                       {"properties",
+                        {{"username", {{"type", "string"}, {"description", "User's response"}}},
+                         {"email", {{"type", "string"}, {"description", "User's email address"}}}}},
+                       {"required", {"username", "email"}}};
+        const mcp::ElicitResult answer =
+            co_await ctx.elicit(args["message"].get<std::string>(), std::move(schema));
+        co_return mcp::content::text_result(fmt::format("User response: action={}, content={}",
+                                                        answer.action, answer.content.dump()));
+      });
+
+  // elicitation-sep1034-defaults: a form whose every primitive field has a default.
+  category->add_tool(
+      mcp::ToolSpec("test_elicitation_sep1034_defaults",
+                    "Ask the user for a form whose fields have defaults (conformance fixture, "
+                    "SEP-1034).",
+                    no_arguments()),
+      [](Json, mcp::RequestContext ctx) -> asio::awaitable<Json> {
+        Json schema = {{"type", "object"},
+                       {"properties",
+                        {{"name", {{"type", "string"}, {"default", "John Doe"}}},
+                         {"age", {{"type", "integer"}, {"default", 30}}},
+                         {"score", {{"type", "number"}, {"default", 95.5}}},
+                         {"status",
+                          {{"type", "string"},
+                           {"enum", {"active", "inactive", "pending"}},
+                           {"default", "active"}}},
+                         {"verified", {{"type", "boolean"}, {"default", true}}}}}};
+        const mcp::ElicitResult answer = co_await ctx.elicit(
+            "Please review and update the form fields with defaults", std::move(schema));
+        co_return mcp::content::text_result(fmt::format(
+            "Elicitation completed: action={}, content={}", answer.action, answer.content.dump()));
+      });
+
+  // elicitation-sep1330-enums: the five enum forms of 2025-11-25.
+  category->add_tool(
+      mcp::ToolSpec("test_elicitation_sep1330_enums",
+                    "Ask the user for a form with every kind of enum field (conformance "
+                    "fixture, SEP-1330).",
+                    no_arguments()),
+      [](Json, mcp::RequestContext ctx) -> asio::awaitable<Json> {
+        auto titled = [](const char* prefix, const char* a, const char* b, const char* c) {
+          return Json::array({Json{{"const", std::string(prefix) + "1"}, {"title", a}},
+                              Json{{"const", std::string(prefix) + "2"}, {"title", b}},
+                              Json{{"const", std::string(prefix) + "3"}, {"title", c}}});
+        };
+        Json schema = {
+            {"type", "object"},
+            {"properties",
+             {{"untitledSingle", {{"type", "string"}, {"enum", {"option1", "option2", "option3"}}}},
+              {"titledSingle",
+               {{"type", "string"},
+                {"oneOf", titled("value", "First Option", "Second Option", "Third Option")}}},
+              {"legacyEnum",
+               {{"type", "string"},
+                {"enum", {"opt1", "opt2", "opt3"}},
+                {"enumNames", {"Option One", "Option Two", "Option Three"}}}},
+              {"untitledMulti",
+               {{"type", "array"},
+                {"items", {{"type", "string"}, {"enum", {"option1", "option2", "option3"}}}}}},
+              {"titledMulti",
+               {{"type", "array"},
+                {"items",
+                 {{"anyOf",
+                   titled("value", "First Choice", "Second Choice", "Third Choice")}}}}}}}};
+        const mcp::ElicitResult answer =
+            co_await ctx.elicit("Please pick from each kind of list", std::move(schema));
+        co_return mcp::content::text_result(fmt::format(
+            "Elicitation completed: action={}, content={}", answer.action, answer.content.dump()));
       });
 
   // tools-call-error: a tool-level error (a CallToolResult with isError), not a JSON-RPC
@@ -165,8 +264,8 @@ std::shared_ptr<mcp::ToolCategory> make_conformance_category() {
       [](Json) {
         return Json{
             {"isError", true},
-            {"content", Json::array({text_content(
-                            "This tool intentionally returns an error for testing")})}};
+            {"content",
+             Json::array({text_content("This tool intentionally returns an error for testing")})}};
       });
 
   // server-sse-polling (SEP-1699): the scenario POSTs tools/call test_reconnection and
@@ -179,9 +278,8 @@ std::shared_ptr<mcp::ToolCategory> make_conformance_category() {
                     no_arguments()),
       [](Json) -> asio::awaitable<Json> {
         co_await pause(std::chrono::milliseconds(100));
-        co_return Json{
-            {"content",
-             Json::array({text_content("Reconnection test completed successfully. If you "
+        co_return Json{{"content", Json::array({text_content(
+                                       "Reconnection test completed successfully. If you "
                                        "received this, the client properly reconnected after "
                                        "stream closure.")})}};
       });
@@ -189,22 +287,113 @@ std::shared_ptr<mcp::ToolCategory> make_conformance_category() {
   // json-schema-2020-12 (SEP-1613): tools/list must keep $schema, $defs and
   // additionalProperties of the input schema as given.
   category->add_tool(
-      mcp::ToolSpec("json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features",
-                    Json{{"$schema", "https://json-schema.org/draft/2020-12/schema"},
-                         {"type", "object"},
-                         {"$defs",
-                          {{"address",
-                            {{"type", "object"},
-                             {"properties",
-                              {{"street", {{"type", "string"}}}, {"city", {{"type", "string"}}}}}}}}},
-                         {"properties",
-                          {{"name", {{"type", "string"}}}, {"address", {{"$ref", "#/$defs/address"}}}}},
-                         {"additionalProperties", false}}),
+      mcp::ToolSpec(
+          "json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features",
+          Json{{"$schema", "https://json-schema.org/draft/2020-12/schema"},
+               {"type", "object"},
+               {"$defs",
+                {{"address",
+                  {{"type", "object"},
+                   {"properties",
+                    {{"street", {{"type", "string"}}}, {"city", {{"type", "string"}}}}}}}}},
+               {"properties",
+                {{"name", {{"type", "string"}}}, {"address", {{"$ref", "#/$defs/address"}}}}},
+               {"additionalProperties", false}}),
       [](Json args) {
         return Json{{"content", Json::array({text_content("Received: " + args.dump())})}};
       });
 
   return category;
+}
+
+std::shared_ptr<mcp::ResourceRegistry> make_conformance_resources() {
+  auto resources = std::make_shared<mcp::ResourceRegistry>();
+  // resources-read-text
+  resources->add(mcp::ResourceSpec("test://static-text", "Static text resource")
+                     .with_description("A static text resource (conformance fixture)")
+                     .with_mime_type("text/plain"),
+                 [](const mcp::ResourceRead& read) {
+                   return mcp::content::text_contents(
+                       read.uri, "This is the content of the static text resource.");
+                 });
+  // resources-read-binary
+  resources->add(mcp::ResourceSpec("test://static-binary", "Static binary resource")
+                     .with_description("A 1x1 red PNG (conformance fixture)")
+                     .with_mime_type("image/png"),
+                 [](const mcp::ResourceRead& read) {
+                   return mcp::content::blob_contents(read.uri, kRedPixelPng, "image/png");
+                 });
+  // resources-subscribe, resources-unsubscribe
+  resources->add(mcp::ResourceSpec("test://watched-resource", "Watched resource")
+                     .with_description("A resource to subscribe to (conformance fixture)")
+                     .with_mime_type("text/plain"),
+                 [](const mcp::ResourceRead& read) {
+                   return mcp::content::text_contents(read.uri, "Watched resource content.");
+                 });
+  // resources-templates-read
+  resources->add_template(
+      mcp::ResourceSpec("test://template/{id}/data", "Template data")
+          .with_description("Data for one id (conformance fixture)")
+          .with_mime_type("application/json"),
+      [](const mcp::ResourceRead& read) {
+        const std::string& id = read.variables.at("id");
+        const Json data = {{"id", id}, {"templateTest", true}, {"data", "Data for ID: " + id}};
+        return mcp::content::text_contents(read.uri, data.dump(), "application/json");
+      },
+      {{"id", mcp::prefix_completer({"123", "456", "789"})}});
+  return resources;
+}
+
+void add_resource_update_tool(mcp::ToolCategory& category,
+                              std::shared_ptr<mcp::ResourceRegistry> resources) {
+  category.add_tool(
+      mcp::ToolSpec("test_update_resource",
+                    "Tell subscribed clients that test://watched-resource changed "
+                    "(notifications/resources/updated; end-to-end tests' fixture).",
+                    no_arguments()),
+      [resources](Json) {
+        resources->notify_updated("test://watched-resource");
+        return mcp::content::text_result("updated");
+      });
+}
+
+std::shared_ptr<mcp::PromptRegistry> make_conformance_prompts() {
+  auto prompts = std::make_shared<mcp::PromptRegistry>();
+  auto user = [](Json content) { return Json{{"role", "user"}, {"content", std::move(content)}}; };
+  // prompts-get-simple
+  prompts->add(
+      mcp::PromptSpec("test_simple_prompt", "A simple prompt without arguments"),
+      [user](const mcp::PromptRequest&) {
+        return Json::array({user(mcp::content::text("This is a simple prompt for testing."))});
+      });
+  // prompts-get-with-args, completion-complete
+  prompts->add(
+      mcp::PromptSpec("test_prompt_with_arguments", "A prompt with two required arguments")
+          .with_argument("arg1", "First test argument", true,
+                         mcp::prefix_completer({"test", "testing", "paris", "park", "party"}))
+          .with_argument("arg2", "Second test argument", true),
+      [user](const mcp::PromptRequest& request) {
+        return Json::array({user(mcp::content::text(
+            fmt::format("Prompt with arguments: arg1='{}', arg2='{}'", request.arguments.at("arg1"),
+                        request.arguments.at("arg2"))))});
+      });
+  // prompts-get-embedded-resource
+  prompts->add(
+      mcp::PromptSpec("test_prompt_with_embedded_resource", "A prompt that embeds a resource")
+          .with_argument("resourceUri", "URI of the resource to embed", true),
+      [user](const mcp::PromptRequest& request) {
+        return Json::array(
+            {user(mcp::content::embedded(mcp::content::text_contents(
+                 request.arguments.at("resourceUri"), "Embedded resource content for testing."))),
+             user(mcp::content::text("Please process the embedded resource above."))});
+      });
+  // prompts-get-with-image
+  prompts->add(mcp::PromptSpec("test_prompt_with_image", "A prompt with an image"),
+               [user](const mcp::PromptRequest&) {
+                 return Json::array({user(mcp::content::image(kRedPixelPng, "image/png")),
+                                     user(mcp::content::text("Please analyze the image above."))});
+               });
+  return prompts;
 }
 
 }  // namespace demo

@@ -6,6 +6,8 @@
 #ifndef MCP_HTM_EXAMPLES_CONFORMANCE_CATEGORY_HPP
 #define MCP_HTM_EXAMPLES_CONFORMANCE_CATEGORY_HPP
 
+#include <mcp/prompts/prompt_registry.hpp>
+#include <mcp/resources/resource_registry.hpp>
 #include <mcp/tool_category.hpp>
 
 #include <memory>
@@ -26,6 +28,14 @@ namespace demo {
 /// Tools that need server-to-client requests (test_sampling, test_elicitation, ...) are
 /// not here: the server offers neither.
 std::shared_ptr<mcp::ToolCategory> make_conformance_category();
+/// The suite's resources (test://static-text, ...) and its template test://template/{id}/data.
+std::shared_ptr<mcp::ResourceRegistry> make_conformance_resources();
+/// Adds `test_update_resource` to `category`: it sends notifications/resources/updated
+/// for test://watched-resource of `resources` (for the end-to-end tests, not the suite).
+void add_resource_update_tool(mcp::ToolCategory& category,
+                              std::shared_ptr<mcp::ResourceRegistry> resources);
+/// The suite's prompts (test_simple_prompt, ...).
+std::shared_ptr<mcp::PromptRegistry> make_conformance_prompts();
 
 }  // namespace demo
 

@@ -234,7 +234,13 @@ int main(int argc, char** argv) {
   mcp::HierarchicalToolManager manager(io.get_executor(), manager_options);
   demo::register_all(manager);
 #if MCP_HTM_HAS_HTTP
-  if (conformance) manager.register_category(demo::make_conformance_category());
+  std::shared_ptr<mcp::ResourceRegistry> conformance_resources;
+  if (conformance) {
+    auto category = demo::make_conformance_category();
+    conformance_resources = demo::make_conformance_resources();
+    demo::add_resource_update_tool(*category, conformance_resources);
+    manager.register_category(std::move(category));
+  }
 #endif
 
   mcp::ServerOptions server_options;
@@ -251,7 +257,11 @@ int main(int argc, char** argv) {
   server_options.local_log = local_log;
   if (call_timeout_ms > 0) server_options.call_timeout = std::chrono::milliseconds(call_timeout_ms);
 #if MCP_HTM_HAS_HTTP
-  if (conformance) server_options.unprefixed_categories = {"conformance"};
+  if (conformance) {
+    server_options.unprefixed_categories = {"conformance"};
+    server_options.resources = conformance_resources;
+    server_options.prompts = demo::make_conformance_prompts();
+  }
   if (!http_endpoint.empty()) {
     http.max_body_bytes = max_line_bytes;
     http.session_idle_timeout = std::chrono::milliseconds(session_idle_timeout_ms);

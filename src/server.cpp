@@ -5,6 +5,7 @@
 #include <mcp/detail/json_rpc.hpp>
 #include <mcp/detail/json_rpc_envelope.hpp>
 #include <mcp/detail/meta_arguments.hpp>
+#include <mcp/detail/server_methods.hpp>
 #include <mcp/json_schema.hpp>
 #include <mcp/metrics/server_recorder.hpp>
 #include <mcp/server.hpp>
@@ -15,6 +16,7 @@
 #include <chrono>
 #include <exception>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <unordered_map>
 #include <utility>
@@ -412,6 +414,28 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     [[nodiscard]] bool wants_progress() const noexcept override {
       return !progress_token.is_null();
     }
+    asio::awaitable<Json> ask_client(std::string method, Json params,
+                                     std::chrono::milliseconds timeout) override {
+      auto impl = server.lock();
+      if (!impl) {
+        throw ClientRequestError(ClientRequestError::Reason::no_client,
+                                 fmt::format("{}: the server has stopped", method));
+      }
+      // On the server's strand, which owns the table of requests to the client.
+      co_return co_await asio::co_spawn(
+          impl->strand,
+          Impl::client_request(impl, shared_from_this(), std::move(method), std::move(params),
+                               timeout),
+          asio::use_awaitable);
+    }
+  };
+
+  /// A request sent to the client; the strand owns it. The waiting coroutine sleeps on
+  /// `timer` until the answer, its timeout or its cancellation.
+  struct ClientRequest {
+    explicit ClientRequest(const executor_type& ex) : timer(ex) {}
+    asio::steady_timer timer;
+    std::optional<Json> answer;  // the response message
   };
 
   Impl(HierarchicalToolManager& m, std::shared_ptr<MessageSink> s, ServerOptions o,
@@ -440,7 +464,12 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   bool closing = false;
   std::unordered_map<std::string, std::shared_ptr<Request>> in_flight;
   asio::steady_timer drain_timer;
-  std::shared_ptr<const MetaTools> meta;  // hierarchical mode only
+  std::shared_ptr<const MetaTools> meta;      // hierarchical mode only
+  Json client_capabilities = Json::object();  // from initialize
+  std::unordered_map<std::string, std::shared_ptr<ClientRequest>> client_requests;
+  std::atomic<std::size_t> client_requests_count{0};
+  std::uint64_t next_client_request = 0;
+  std::set<std::string, std::less<>> subscriptions;  // resources/subscribe URIs
   /// A tools/call serve_message() runs inline.
   struct InlineCall {
     Json id;
@@ -664,9 +693,17 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     route(true, id, method, std::move(params));
   }
 
-  /// Logs a response from the client (there is nothing to match it to).
+  /// Hands a response to the request to the client it answers, else logs it.
   void note_response(const Json& message) {
     const auto id = message.find("id");
+    if (id != message.end() && id->is_string()) {
+      if (auto it = client_requests.find(id->get_ref<const std::string&>());
+          it != client_requests.end()) {
+        it->second->answer = message;
+        it->second->timer.cancel();
+        return;
+      }
+    }
     const std::string id_text = id == message.end() ? "none" : dump(*id);
     const auto error = message.find("error");
     if (error != message.end()) {
@@ -919,7 +956,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       request->closed = true;  // from now on nothing goes out for it
       request->signal.emit(asio::cancellation_type::all);
     } else if (method == "notifications/progress" || method == "notifications/roots/list_changed") {
-      // Nothing to do: we make no requests to the client.
+      // Nothing to do: a tool asks for the roots when it needs them.
     } else {
       local_log(LogLevel::debug, fmt::format("ignoring unknown notification {}", method));
     }
@@ -938,6 +975,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       list_tools(id, params);
     } else if (method == "initialize") {
       initialize(id, params);
+    } else if (method.starts_with("resources/") || method.starts_with("prompts/") ||
+               method == "completion/complete") {
+      handle_feature(id, method, std::move(params));
     } else if (method == "logging/setLevel") {
       auto level = params.find("level");
       std::optional<LogLevel> parsed;
@@ -972,10 +1012,15 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     version_index.store(index, std::memory_order_relaxed);
     Json info = {{"name", options.name}, {"version", options.version}};
     if (!options.title.empty()) info["title"] = options.title;
-    Json result = {
-        {"protocolVersion", protocol_versions[static_cast<std::size_t>(index)]},
-        {"capabilities", {{"tools", {{"listChanged", true}}}, {"logging", Json::object()}}},
-        {"serverInfo", std::move(info)}};
+    Json capabilities = {{"tools", {{"listChanged", true}}}, {"logging", Json::object()}};
+    if (options.resources) capabilities["resources"] = {{"subscribe", true}, {"listChanged", true}};
+    if (options.prompts) capabilities["prompts"] = {{"listChanged", true}};
+    if (options.resources || options.prompts) capabilities["completions"] = Json::object();
+    if (auto c = params.find("capabilities"); c != params.end() && c->is_object())
+      client_capabilities = *c;
+    Json result = {{"protocolVersion", protocol_versions[static_cast<std::size_t>(index)]},
+                   {"capabilities", std::move(capabilities)},
+                   {"serverInfo", std::move(info)}};
     if (!options.instructions.empty()) result["instructions"] = options.instructions;
     std::string client = "unknown client";
     if (auto ci = params.find("clientInfo"); ci != params.end() && ci->is_object()) {
@@ -984,6 +1029,205 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     local_log(LogLevel::info, fmt::format("initialize from {}: asked {}, agreed {}", client, asked,
                                           protocol_versions[static_cast<std::size_t>(index)]));
     send_response(jsonrpc::make_result(id, result));
+  }
+
+  // ---- resources, prompts, completion (src/server_methods.cpp) --------------------------
+
+  /// The JSON-RPC error for an exception of a resources/*, prompts/* or completion
+  /// request: a refusal the registry chose, or a handler that failed (-32603).
+  static ProtocolError feature_error(const std::exception_ptr& failure) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const detail::MethodError& e) {
+      return {e.code, e.what(), e.data};
+    } catch (const ResourceNotFound& e) {
+      return {detail::resource_not_found, e.what(), Json{{"uri", e.uri()}}};
+    } catch (const PromptError& e) {
+      return {jsonrpc::invalid_params, fmt::format("Invalid params: {}", e.what()), nullptr};
+    } catch (const std::exception& e) {
+      return {jsonrpc::internal_error, "Internal error", Json{{"detail", e.what()}}};
+    }
+  }
+
+  void handle_feature(const Json& id, const std::string& method, Json params) {
+    const bool resources = options.resources && method.starts_with("resources/");
+    const bool prompts = options.prompts && method.starts_with("prompts/");
+    const bool completion =
+        (options.resources || options.prompts) && method == "completion/complete";
+    try {
+      if (resources && method == "resources/read") {
+        std::string uri = detail::resource_uri(params);
+        // A synchronous handler is answered at once; a coroutine one in its own coroutine.
+        if (auto now = options.resources->read_now(uri, RequestContext())) {
+          send_response(jsonrpc::make_result(id, *now));
+          return;
+        }
+        spawn(
+            id,
+            [](std::shared_ptr<Impl> self, std::shared_ptr<Request> request,
+               Json uri_json) -> asio::awaitable<Outcome> {
+              Outcome outcome;
+              try {
+                const Json contents = co_await self->options.resources->read(
+                    uri_json.get<std::string>(), RequestContext(request));
+                outcome.result = dump(contents);
+              } catch (...) {
+                outcome.error = feature_error(std::current_exception());
+              }
+              co_return outcome;
+            },
+            Json(std::move(uri)));
+      } else if (resources && method == "resources/list") {
+        send_response(jsonrpc::make_result(id, detail::list_page(options.resources->list(), params,
+                                                                 options.page_size, "resources")));
+      } else if (resources && method == "resources/templates/list") {
+        send_response(
+            jsonrpc::make_result(id, detail::list_page(options.resources->list_templates(), params,
+                                                       options.page_size, "resourceTemplates")));
+      } else if (resources &&
+                 (method == "resources/subscribe" || method == "resources/unsubscribe")) {
+        std::string uri = detail::resource_uri(params);
+        if (method == "resources/subscribe") {
+          if (!options.resources->contains(uri)) throw ResourceNotFound(uri);
+          subscriptions.insert(std::move(uri));
+        } else {
+          subscriptions.erase(uri);
+        }
+        send_response(jsonrpc::make_result(id, Json::object()));
+      } else if (prompts && method == "prompts/list") {
+        send_response(jsonrpc::make_result(
+            id, detail::list_page(options.prompts->list(), params, options.page_size, "prompts")));
+      } else if (prompts && method == "prompts/get") {
+        const auto name = params.find("name");
+        if (name == params.end() || !name->is_string()) {
+          throw detail::MethodError(jsonrpc::invalid_params,
+                                    "Invalid params: prompts/get needs \"name\" (a string)");
+        }
+        spawn(
+            id,
+            [](std::shared_ptr<Impl> self, std::shared_ptr<Request> request,
+               Json p) -> asio::awaitable<Outcome> {
+              Outcome outcome;
+              try {
+                Json arguments = p.contains("arguments") ? std::move(p["arguments"]) : Json();
+                const Json result = co_await self->options.prompts->get(
+                    p["name"].get<std::string>(), std::move(arguments), RequestContext(request));
+                outcome.result = dump(result);
+              } catch (...) {
+                outcome.error = feature_error(std::current_exception());
+              }
+              co_return outcome;
+            },
+            std::move(params));
+      } else if (completion) {
+        send_response(jsonrpc::make_result(
+            id, detail::complete(options.resources.get(), options.prompts.get(), params)));
+      } else {
+        send_error(id, jsonrpc::method_not_found, fmt::format("Method not found: {}", method),
+                   Json{{"method", method}});
+      }
+    } catch (...) {
+      const ProtocolError error = feature_error(std::current_exception());
+      send_error(id, error.code, error.message, error.data);
+    }
+  }
+
+  /// A registry changed (from any thread): tell this session's client, on the strand.
+  void resources_changed(ResourceRegistry::Change change, const std::string& uri) {
+    asio::post(strand, [self = shared_from_this(), change, uri] {
+      if (!self->is_initialized.load(std::memory_order_acquire)) return;
+      if (change == ResourceRegistry::Change::list_changed) {
+        self->send(jsonrpc::make_notification("notifications/resources/list_changed"));
+      } else if (self->subscriptions.contains(uri)) {
+        self->send(jsonrpc::make_notification("notifications/resources/updated", {{"uri", uri}}));
+      }
+    });
+  }
+  void prompts_changed() {
+    asio::post(strand, [self = shared_from_this()] {
+      if (self->is_initialized.load(std::memory_order_acquire))
+        self->send(jsonrpc::make_notification("notifications/prompts/list_changed"));
+    });
+  }
+
+  // ---- requests to the client (RequestContext::ask_client) ------------------------------
+
+  /// The capability a client must have declared for the server to send it `method`.
+  static std::string_view capability_of(std::string_view method) noexcept {
+    if (method == "sampling/createMessage") return "sampling";
+    if (method == "elicitation/create") return "elicitation";
+    if (method == "roots/list") return "roots";
+    return {};
+  }
+
+  /// Sends `method` to the client on `request`'s stream and waits, on the strand, for
+  /// the answer; cancels it on timeout or when the call is cancelled.
+  static asio::awaitable<Json> client_request(std::shared_ptr<Impl> self,
+                                              std::shared_ptr<Request> request, std::string method,
+                                              Json params, std::chrono::milliseconds timeout) {
+    using Reason = ClientRequestError::Reason;
+    const std::string_view capability = capability_of(method);
+    if (!capability.empty()) {
+      const auto declared = self->client_capabilities.find(capability);
+      bool supported = declared != self->client_capabilities.end();
+      // Elicitation: {} means form mode; a client may declare url mode alone.
+      if (supported && capability == "elicitation" && declared->is_object() && !declared->empty() &&
+          !declared->contains("form")) {
+        supported = false;
+      }
+      if (!supported) {
+        throw ClientRequestError(
+            Reason::not_supported,
+            fmt::format("{}: the client did not declare the '{}' capability", method, capability));
+      }
+    }
+    if (request->closed) {
+      throw ClientRequestError(Reason::cancelled,
+                               fmt::format("{}: the tool call was cancelled", method));
+    }
+    const std::string id = fmt::format("mcp-htm-{}", ++self->next_client_request);
+    auto pending = std::make_shared<ClientRequest>(self->strand);
+    self->client_requests.emplace(id, pending);
+    self->client_requests_count.fetch_add(1, std::memory_order_relaxed);
+    Json message = {
+        {"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
+    request->reply->send(dump(message));
+    pending->timer.expires_after(std::min(timeout, self->options.client_request_timeout));
+    std::error_code ec;
+    co_await pending->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    self->client_requests.erase(id);
+    self->client_requests_count.fetch_sub(1, std::memory_order_relaxed);
+    if (pending->answer) {
+      Json& answer = *pending->answer;
+      if (auto error = answer.find("error"); error != answer.end()) {
+        const int code = error->is_object() ? error->value("code", 0) : 0;
+        const std::string text = error->is_object() ? error->value("message", "") : "";
+        throw ClientRequestError(
+            Reason::client_error,
+            fmt::format("{}: the client answered with error {}: {}", method, code, text), code,
+            error->is_object() ? error->value("data", Json()) : Json());
+      }
+      co_return answer.value("result", Json::object());
+    }
+    const bool timed_out = !ec;
+    Json cancel = {
+        {"requestId", id},
+        {"reason", timed_out ? "timeout: no answer in time" : "the tool call was cancelled"}};
+    std::string notice = jsonrpc::make_notification("notifications/cancelled", cancel);
+    // The call's stream may be closed already (the client cancelled it): then the session's.
+    if (request->closed) {
+      self->send(std::move(notice));
+    } else {
+      request->reply->send(std::move(notice));
+    }
+    if (timed_out) {
+      throw ClientRequestError(
+          Reason::timeout,
+          fmt::format("{}: the client did not answer within {} ms", method,
+                      std::min(timeout, self->options.client_request_timeout).count()));
+    }
+    throw ClientRequestError(Reason::cancelled,
+                             fmt::format("{}: the tool call was cancelled", method));
   }
 
   // ---- tools/list ----------------------------------------------------------------------
@@ -1055,6 +1299,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
             {"description", std::move(description)},
             {"inputSchema", spec.input_schema}};
         if (spec.output_schema) def["outputSchema"] = *spec.output_schema;
+        spec.add_display_fields(def);
         tools.push_back(std::move(def));
       }
     }
@@ -1534,10 +1779,25 @@ Server::Server(HierarchicalToolManager& manager, std::shared_ptr<MessageSink> si
   categories_subscription_ = manager.on_categories_changed([weak] {
     if (auto impl = weak.lock()) impl->categories_changed();
   });
+  if (impl_->options.resources) {
+    resources_subscription_ = impl_->options.resources->subscribe(
+        [weak](ResourceRegistry::Change change, const std::string& uri) {
+          if (auto impl = weak.lock()) impl->resources_changed(change, uri);
+        });
+  }
+  if (impl_->options.prompts) {
+    prompts_subscription_ = impl_->options.prompts->subscribe([weak] {
+      if (auto impl = weak.lock()) impl->prompts_changed();
+    });
+  }
 }
 
 // One Server per HTTP session: a destroyed one must not leave a subscriber behind.
-Server::~Server() { impl_->manager.remove_categories_changed(categories_subscription_); }
+Server::~Server() {
+  impl_->manager.remove_categories_changed(categories_subscription_);
+  if (impl_->options.resources) impl_->options.resources->unsubscribe(resources_subscription_);
+  if (impl_->options.prompts) impl_->options.prompts->unsubscribe(prompts_subscription_);
+}
 
 const Server::executor_type& Server::get_executor() const noexcept { return impl_->strand; }
 
@@ -1578,6 +1838,10 @@ std::size_t Server::requests_in_flight() const noexcept {
 std::string Server::protocol_version() const {
   const int i = impl_->version_index.load(std::memory_order_relaxed);
   return i < 0 ? std::string() : std::string(protocol_versions[static_cast<std::size_t>(i)]);
+}
+
+std::size_t Server::client_requests_pending() const noexcept {
+  return impl_->client_requests_count.load(std::memory_order_relaxed);
 }
 
 bool Server::initialized() const noexcept {

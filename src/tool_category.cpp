@@ -61,7 +61,9 @@ Tool::Tool(ToolSpec spec, ContextualSyncToolHandler handler)
       input_schema_(compile_input_schema(spec_)),
       contextual_sync_(std::move(handler)) {
   if (!contextual_sync_) throw std::invalid_argument("tool '" + spec_.name + "': empty handler");
-  sync_handler_ = [h = contextual_sync_](Json args) { return h(std::move(args), RequestContext{}); };
+  sync_handler_ = [h = contextual_sync_](Json args) {
+    return h(std::move(args), RequestContext{});
+  };
 }
 
 Tool::Tool(ToolSpec spec, ContextualAsyncToolHandler handler)
@@ -69,7 +71,9 @@ Tool::Tool(ToolSpec spec, ContextualAsyncToolHandler handler)
       input_schema_(compile_input_schema(spec_)),
       contextual_async_(std::move(handler)) {
   if (!contextual_async_) throw std::invalid_argument("tool '" + spec_.name + "': empty handler");
-  async_handler_ = [h = contextual_async_](Json args) { return h(std::move(args), RequestContext{}); };
+  async_handler_ = [h = contextual_async_](Json args) {
+    return h(std::move(args), RequestContext{});
+  };
 }
 
 ToolCategory::ToolCategory(std::string name, std::string description)
@@ -119,6 +123,22 @@ std::vector<std::string> ToolCategory::tool_names() const {
   return out;
 }
 
+Json ToolAnnotations::to_json() const {
+  Json out = Json::object();
+  if (read_only) out["readOnlyHint"] = *read_only;
+  if (destructive) out["destructiveHint"] = *destructive;
+  if (idempotent) out["idempotentHint"] = *idempotent;
+  if (open_world) out["openWorldHint"] = *open_world;
+  return out;
+}
+
+void ToolSpec::add_display_fields(Json& def) const {
+  if (!title.empty()) def["title"] = title;
+  if (annotations) def["annotations"] = annotations->to_json();
+  if (!icons.empty()) def["icons"] = icons;
+  if (meta) def["_meta"] = *meta;
+}
+
 std::shared_ptr<const Json> ToolCategory::schema(std::string_view tool_name) const {
   const Tool* tool = find_tool(tool_name);
   if (tool == nullptr) return nullptr;
@@ -139,6 +159,7 @@ std::shared_ptr<const Json> ToolCategory::schema(std::string_view tool_name) con
     full["deprecationMessage"] = spec.deprecation_message;
   }
   if (spec.timeout) full["timeoutMs"] = spec.timeout->count();
+  spec.add_display_fields(full);
   auto built = std::make_shared<const Json>(std::move(full));
   schema_misses_.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard lock(schema_mutex_);

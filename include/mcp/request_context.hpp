@@ -1,5 +1,6 @@
 // mcp/request_context.hpp -- what a tool can do for the request that called it: report
-// progress and send log messages to the client, on that request's own stream.
+// progress, send log messages, and ask the client (sampling, elicitation, roots), on that
+// request's own stream.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
 #ifndef MCP_HTM_REQUEST_CONTEXT_HPP
@@ -8,12 +9,52 @@
 #include <mcp/json.hpp>
 #include <mcp/log_level.hpp>
 
+#include <chrono>
 #include <memory>
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 #include <utility>
 
+#include <asio/awaitable.hpp>
+
 namespace mcp {
+
+/// Why a request to the client (RequestContext::ask_client and its helpers) got no answer.
+class ClientRequestError : public std::runtime_error {
+ public:
+  enum class Reason : unsigned char {
+    no_client,       ///< the call came from C++, not from a client
+    not_supported,   ///< the client did not declare the capability the method needs
+    timeout,         ///< no answer within the timeout (the request was cancelled)
+    cancelled,       ///< the tool call itself was cancelled (so was the request)
+    client_error,    ///< the client answered with a JSON-RPC error (code(), data())
+    invalid_answer,  ///< the answer does not have the shape asked for (e.g. its schema)
+  };
+  ClientRequestError(Reason why, const std::string& message, int error_code = 0,
+                     Json error_data = nullptr)
+      : std::runtime_error(message),
+        reason_(why),
+        code_(error_code),
+        data_(std::move(error_data)) {}
+  [[nodiscard]] Reason reason() const noexcept { return reason_; }
+  /// The client's JSON-RPC error code (Reason::client_error), else 0.
+  [[nodiscard]] int code() const noexcept { return code_; }
+  [[nodiscard]] const Json& data() const noexcept { return data_; }
+
+ private:
+  Reason reason_;
+  int code_;
+  Json data_;
+};
+
+/// The user's answer to an elicitation (`elicitation/create`, form mode).
+struct ElicitResult {
+  std::string action;  ///< "accept", "decline" or "cancel"
+  Json content;        ///< on accept: the form's values (checked against the schema); else null
+  [[nodiscard]] bool accepted() const noexcept { return action == "accept"; }
+};
 
 /// The protocol layer's side of a RequestContext (implemented by mcp::Server; tests and
 /// host applications may implement it to observe a tool). Thread-safe; never blocks.
@@ -26,6 +67,10 @@ class RequestReporter {
   virtual void log(LogLevel level, std::string_view logger, const Json& data) = 0;
   /// True when the client asked for progress (the request has a progressToken).
   [[nodiscard]] virtual bool wants_progress() const noexcept = 0;
+  /// Sends request `method` to the client on the request's stream and waits for the
+  /// result (at most `timeout`). Throws ClientRequestError. The default: no client.
+  [[nodiscard]] virtual asio::awaitable<Json> ask_client(std::string method, Json params,
+                                                         std::chrono::milliseconds timeout);
 };
 
 /// Handed to tools whose handler takes it as a second parameter:
@@ -62,6 +107,33 @@ class RequestContext {
   [[nodiscard]] bool wants_progress() const noexcept {
     return reporter_ && reporter_->wants_progress();
   }
+  /// How long ask_client() and its helpers wait for the client unless told otherwise.
+  static constexpr std::chrono::milliseconds default_client_timeout{60'000};
+
+  /// Sends a request to the client (on the calling request's stream: stdio, or the
+  /// request's SSE stream over HTTP) and waits for its result, at most `timeout`; the
+  /// request is cancelled (`notifications/cancelled`) when the call is cancelled or the
+  /// time is up. Throws ClientRequestError: not_supported when the client did not declare
+  /// the capability the method needs (`sampling`, `elicitation`, `roots`), no_client for
+  /// a call from C++, timeout, cancelled, client_error.
+  [[nodiscard]] asio::awaitable<Json> ask_client(
+      std::string method, Json params,
+      std::chrono::milliseconds timeout = default_client_timeout) const;
+  /// `sampling/createMessage` with these params (`messages`, `maxTokens`, ...): the
+  /// client's `CreateMessageResult` (`role`, `content`, `model`, `stopReason`).
+  [[nodiscard]] asio::awaitable<Json> create_message(
+      Json params, std::chrono::milliseconds timeout = default_client_timeout) const;
+  /// `elicitation/create` in form mode: asks the user `message`, with a form described
+  /// by `requested_schema` (an object schema of flat string, number, integer, boolean
+  /// and enum properties; std::invalid_argument otherwise). An accepted answer whose
+  /// content does not match the schema throws ClientRequestError (invalid_answer).
+  [[nodiscard]] asio::awaitable<ElicitResult> elicit(
+      std::string message, Json requested_schema,
+      std::chrono::milliseconds timeout = default_client_timeout) const;
+  /// `roots/list`: the client's roots (`[{"uri", "name"}]`).
+  [[nodiscard]] asio::awaitable<Json> list_roots(
+      std::chrono::milliseconds timeout = default_client_timeout) const;
+
   /// True when the call came from a client (a reporter is attached).
   [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(reporter_); }
 

@@ -8,7 +8,9 @@
 #include <mcp/json.hpp>
 #include <mcp/log_level.hpp>
 #include <mcp/metrics/server_recorder.hpp>
+#include <mcp/prompts/prompt_registry.hpp>
 #include <mcp/request_context.hpp>
+#include <mcp/resources/resource_registry.hpp>
 #include <mcp/version.hpp>
 
 #include <array>
@@ -115,6 +117,14 @@ struct ServerOptions {
   /// by every server of a transport; empty: nothing is counted. The HTTP transport sets
   /// one itself when this is empty. See docs/metrics.md.
   std::shared_ptr<metrics::ServerMetricsRecorder> metrics;
+  /// Resources to serve (resources/list, templates/list, read, subscribe, unsubscribe;
+  /// the `resources` capability). Null: none, and no such capability is declared.
+  std::shared_ptr<ResourceRegistry> resources;
+  /// Prompts to serve (prompts/list, prompts/get; the `prompts` capability). Null: none.
+  std::shared_ptr<PromptRegistry> prompts;
+  /// Longest wait for the client's answer to a tool's request (sampling, elicitation,
+  /// roots), whatever the tool asks for.
+  std::chrono::milliseconds client_request_timeout{std::chrono::minutes(5)};
 };
 
 /// The MCP protocol layer (revisions 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05).
@@ -200,11 +210,16 @@ class Server {
   [[nodiscard]] std::string protocol_version() const;
   /// True once the client sent `notifications/initialized`.
   [[nodiscard]] bool initialized() const noexcept;
+  /// Requests sent to the client (by tools, see RequestContext::ask_client) and not
+  /// answered, timed out or cancelled yet.
+  [[nodiscard]] std::size_t client_requests_pending() const noexcept;
 
  private:
   struct Impl;
   std::shared_ptr<Impl> impl_;
   std::size_t categories_subscription_ = 0;
+  std::size_t resources_subscription_ = 0;
+  std::size_t prompts_subscription_ = 0;
 };
 
 }  // namespace mcp

@@ -37,6 +37,34 @@ using ContextualSyncToolHandler = std::function<Json(Json args, const RequestCon
 using ContextualAsyncToolHandler =
     std::function<asio::awaitable<Json>(Json args, RequestContext context)>;
 
+/// Hints about a tool's behaviour (MCP `ToolAnnotations`); a client must not trust them
+/// for security decisions. Each is sent only when set.
+struct ToolAnnotations {
+  std::optional<bool> read_only;    ///< readOnlyHint: the tool does not modify anything
+  std::optional<bool> destructive;  ///< destructiveHint: it may delete or overwrite
+  std::optional<bool> idempotent;   ///< idempotentHint: repeating a call changes nothing more
+  std::optional<bool> open_world;   ///< openWorldHint: it reaches outside systems
+
+  ToolAnnotations& read_only_hint(bool value = true) {
+    read_only = value;
+    return *this;
+  }
+  ToolAnnotations& destructive_hint(bool value = true) {
+    destructive = value;
+    return *this;
+  }
+  ToolAnnotations& idempotent_hint(bool value = true) {
+    idempotent = value;
+    return *this;
+  }
+  ToolAnnotations& open_world_hint(bool value = true) {
+    open_world = value;
+    return *this;
+  }
+  /// The `annotations` object (only the hints that are set; `title` is the spec's own).
+  [[nodiscard]] Json to_json() const;
+};
+
 /// The description of one tool, as a client sees it.
 /**
  * Built with a constructor and chainable setters rather than designated initializers,
@@ -78,6 +106,30 @@ struct ToolSpec {
   ToolSpec&& with_timeout(std::chrono::milliseconds limit) && {
     return std::move(with_timeout(limit));
   }
+  ToolSpec& with_title(std::string text) & {
+    title = std::move(text);
+    return *this;
+  }
+  ToolSpec&& with_title(std::string text) && { return std::move(with_title(std::move(text))); }
+  ToolSpec& with_annotations(ToolAnnotations hints) & {
+    annotations = hints;
+    return *this;
+  }
+  ToolSpec&& with_annotations(ToolAnnotations hints) && {
+    return std::move(with_annotations(hints));
+  }
+  /// Adds an `Icon` object: `{"src": <URL or data: URI>, "mimeType": ..., "sizes": [...]}`.
+  ToolSpec& with_icon(Json icon) & {
+    icons.push_back(std::move(icon));
+    return *this;
+  }
+  ToolSpec&& with_icon(Json icon) && { return std::move(with_icon(std::move(icon))); }
+  /// Sets the tool's `_meta` object (passed through to tools/list as it is).
+  ToolSpec& with_meta(Json meta_object) & {
+    meta = std::move(meta_object);
+    return *this;
+  }
+  ToolSpec&& with_meta(Json meta_object) && { return std::move(with_meta(std::move(meta_object))); }
   ToolSpec& mark_deprecated(std::string message = {}) & {
     deprecated = true;
     deprecation_message = std::move(message);
@@ -96,6 +148,14 @@ struct ToolSpec {
   /// Deadline of one call of a coroutine tool; the manager's and the call's own
   /// timeouts also apply, the shortest wins. Synchronous tools cannot be interrupted.
   std::optional<std::chrono::milliseconds> timeout;
+  std::string title;                           ///< display name (omitted when empty)
+  std::optional<ToolAnnotations> annotations;  ///< behaviour hints (omitted when unset)
+  std::vector<Json> icons;                     ///< `Icon` objects (omitted when empty)
+  std::optional<Json> meta;                    ///< the tool's `_meta` object, if any
+
+  /// The MCP `Tool` fields of this spec besides name, description and the schemas:
+  /// `title`, `annotations`, `icons`, `_meta` (each only when set), added to `def`.
+  void add_display_fields(Json& def) const;
 };
 
 /// A registered tool: its spec, its compiled input schema and its handler. Immutable.
