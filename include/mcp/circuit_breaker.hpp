@@ -504,4 +504,8 @@ class CircuitBreaker {
 
 }  // namespace mcp
 
+#ifdef MCP_HTM_HEADER_ONLY
+#include <mcp/impl/circuit_breaker.ipp>
+#endif
+
 #endif  // MCP_HTM_CIRCUIT_BREAKER_HPP

@@ -105,4 +105,8 @@ class DispatchResult {
 
 }  // namespace mcp
 
+#ifdef MCP_HTM_HEADER_ONLY
+#include <mcp/impl/dispatch_result.ipp>
+#endif
+
 #endif  // MCP_HTM_DISPATCH_RESULT_HPP

@@ -41,4 +41,8 @@ enum class ErrorCode : std::uint8_t {
 template <>
 struct std::is_error_code_enum<mcp::ErrorCode> : std::true_type {};
 
+#ifdef MCP_HTM_HEADER_ONLY
+#include <mcp/impl/error.ipp>
+#endif
+
 #endif  // MCP_HTM_ERROR_HPP

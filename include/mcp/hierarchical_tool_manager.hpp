@@ -231,4 +231,8 @@ class HierarchicalToolManager {
 
 }  // namespace mcp
 
+#ifdef MCP_HTM_HEADER_ONLY
+#include <mcp/impl/hierarchical_tool_manager.ipp>
+#endif
+
 #endif  // MCP_HTM_HIERARCHICAL_TOOL_MANAGER_HPP

@@ -101,4 +101,8 @@ class JsonSchema {
 
 }  // namespace mcp
 
+#ifdef MCP_HTM_HEADER_ONLY
+#include <mcp/impl/json_schema.ipp>
+#endif
+
 #endif  // MCP_HTM_JSON_SCHEMA_HPP

@@ -143,4 +143,8 @@ class RequestContext {
 
 }  // namespace mcp
 
+#ifdef MCP_HTM_HEADER_ONLY
+#include <mcp/impl/request_context.ipp>
+#endif
+
 #endif  // MCP_HTM_REQUEST_CONTEXT_HPP

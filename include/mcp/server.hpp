@@ -224,4 +224,8 @@ class Server {
 
 }  // namespace mcp
 
+#ifdef MCP_HTM_HEADER_ONLY
+#include <mcp/impl/server.ipp>
+#endif
+
 #endif  // MCP_HTM_SERVER_HPP

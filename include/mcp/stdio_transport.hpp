@@ -113,4 +113,8 @@ class StdioTransport {
 
 }  // namespace mcp
 
+#ifdef MCP_HTM_HEADER_ONLY
+#include <mcp/impl/stdio_transport.ipp>
+#endif
+
 #endif  // MCP_HTM_STDIO_TRANSPORT_HPP

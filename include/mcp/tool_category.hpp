@@ -482,4 +482,8 @@ class ToolCategory {
 
 }  // namespace mcp
 
+#ifdef MCP_HTM_HEADER_ONLY
+#include <mcp/impl/tool_category.ipp>
+#endif
+
 #endif  // MCP_HTM_TOOL_CATEGORY_HPP

@@ -299,4 +299,8 @@ class EnhancedParameterValidator {
 
 }  // namespace mcp
 
+#ifdef MCP_HTM_HEADER_ONLY
+#include <mcp/impl/validator.ipp>
+#endif
+
 #endif  // MCP_HTM_VALIDATOR_HPP

@@ -46,4 +46,8 @@ constexpr int resource_not_found = -32002;
 
 }  // namespace mcp::detail
 
+#ifdef MCP_HTM_HEADER_ONLY
+#include <mcp/impl/server_methods.ipp>
+#endif
+
 #endif  // MCP_HTM_DETAIL_SERVER_METHODS_HPP

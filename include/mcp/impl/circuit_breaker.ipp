@@ -1,4 +1,4 @@
-// src/circuit_breaker.cpp -- mcp::CircuitBreaker: slow paths, transitions, the rate window.
+// mcp/impl/circuit_breaker.ipp -- mcp::CircuitBreaker: slow paths, transitions, the rate window.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
 //
@@ -8,7 +8,10 @@
 // rotation -- runs under Impl::mutex, and every write of word_ happens under it too,
 // except the lock-free clearing of the consecutive-failure bits by a success (a CAS that
 // fails harmlessly when a transition got there first).
+#pragma once
+
 #include <mcp/circuit_breaker.hpp>
+#include <mcp/detail/config.hpp>
 
 #include <algorithm>
 #include <bit>
@@ -26,7 +29,7 @@
 
 namespace mcp {
 
-std::string_view to_string(BreakerState state) noexcept {
+MCP_HTM_INLINE std::string_view to_string(BreakerState state) noexcept {
   switch (state) {
     case BreakerState::closed:
       return "closed";
@@ -42,13 +45,15 @@ std::string_view to_string(BreakerState state) noexcept {
   return "unknown";
 }
 
-namespace {
-std::int64_t to_ms(std::chrono::nanoseconds d) {
+namespace detail::circuit_breaker_impl {
+MCP_HTM_INLINE std::int64_t to_ms(std::chrono::nanoseconds d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
-}  // namespace
+}  // namespace detail::circuit_breaker_impl
+using namespace detail::circuit_breaker_impl;
 
-CircuitOpenError::CircuitOpenError(std::string breaker, std::chrono::nanoseconds retry_after)
+MCP_HTM_INLINE CircuitOpenError::CircuitOpenError(std::string breaker,
+                                                  std::chrono::nanoseconds retry_after)
     : std::runtime_error(
           retry_after.count() > 0
               ? fmt::format("circuit breaker '{}' is open; retry after {} ms", breaker,
@@ -59,7 +64,7 @@ CircuitOpenError::CircuitOpenError(std::string breaker, std::chrono::nanoseconds
       retry_after_(retry_after) {}
 
 namespace detail {
-unsigned assign_breaker_stripe_hint() noexcept {
+MCP_HTM_INLINE unsigned assign_breaker_stripe_hint() noexcept {
   static std::atomic<unsigned> next{0};
   const unsigned hint = next.fetch_add(1, std::memory_order_relaxed) & 0x7fff'ffffu;
   breaker_stripe_hint = hint;
@@ -67,20 +72,20 @@ unsigned assign_breaker_stripe_hint() noexcept {
 }
 }  // namespace detail
 
-namespace {
-constexpr std::int64_t kNoBucket = std::numeric_limits<std::int64_t>::min();
-constexpr std::uint64_t kGenerationMask = (std::uint64_t{1} << 40) - 1;
+namespace detail::circuit_breaker_impl {
+MCP_HTM_INLINE constexpr std::int64_t kNoBucket = std::numeric_limits<std::int64_t>::min();
+MCP_HTM_INLINE constexpr std::uint64_t kGenerationMask = (std::uint64_t{1} << 40) - 1;
 
-std::uint64_t splitmix64(std::uint64_t& state) noexcept {
+MCP_HTM_INLINE std::uint64_t splitmix64(std::uint64_t& state) noexcept {
   std::uint64_t z = (state += 0x9e37'79b9'7f4a'7c15u);
   z = (z ^ (z >> 30)) * 0xbf58'476d'1ce4'e5b9u;
   z = (z ^ (z >> 27)) * 0x94d0'49bb'1331'11ebu;
   return z ^ (z >> 31);
 }
 
-std::string percent(double rate) { return fmt::format("{:.4g}%", rate * 100.0); }
+MCP_HTM_INLINE std::string percent(double rate) { return fmt::format("{:.4g}%", rate * 100.0); }
 
-void check_options(const CircuitBreakerOptions& o) {
+MCP_HTM_INLINE void check_options(const CircuitBreakerOptions& o) {
   auto fail = [](const char* what) {
     throw std::invalid_argument(std::string("CircuitBreakerOptions: ") + what);
   };
@@ -101,7 +106,8 @@ void check_options(const CircuitBreakerOptions& o) {
   if (!(o.backoff_multiplier >= 1.0)) fail("backoff_multiplier must be at least 1");
   if (!(o.failure_rate_threshold >= 0.0)) fail("failure_rate_threshold must be >= 0");
 }
-}  // namespace
+}  // namespace detail::circuit_breaker_impl
+using namespace detail::circuit_breaker_impl;
 
 // Everything a transition or a probe needs. A nested class, so it may use the breaker's
 // private members through `self`.
@@ -294,7 +300,8 @@ struct CircuitBreaker::Impl {
   }
 };
 
-CircuitBreaker::CircuitBreaker(std::string name, CircuitBreakerOptions options, BreakerClock clock)
+MCP_HTM_INLINE CircuitBreaker::CircuitBreaker(std::string name, CircuitBreakerOptions options,
+                                              BreakerClock clock)
     : clock_(std::move(clock)) {
   check_options(options);
   impl_ = std::make_unique<Impl>(*this, std::move(name), std::move(options));
@@ -318,16 +325,19 @@ CircuitBreaker::CircuitBreaker(std::string name, CircuitBreakerOptions options, 
            reinterpret_cast<std::uintptr_t>(this);
 }
 
-CircuitBreaker::~CircuitBreaker() = default;
+MCP_HTM_INLINE CircuitBreaker::~CircuitBreaker() = default;
 
-const std::string& CircuitBreaker::name() const noexcept { return impl_->name; }
-const CircuitBreakerOptions& CircuitBreaker::options() const noexcept { return impl_->options; }
+MCP_HTM_INLINE const std::string& CircuitBreaker::name() const noexcept { return impl_->name; }
+MCP_HTM_INLINE const CircuitBreakerOptions& CircuitBreaker::options() const noexcept {
+  return impl_->options;
+}
 
-CallOutcome CircuitBreaker::classify_custom(const CallReport& report) const {
+MCP_HTM_INLINE CallOutcome CircuitBreaker::classify_custom(const CallReport& report) const {
   return impl_->options.classifier(report);
 }
 
-CallOutcome CircuitBreaker::classify_safely(const CallReport& report) const noexcept {
+MCP_HTM_INLINE CallOutcome
+CircuitBreaker::classify_safely(const CallReport& report) const noexcept {
   try {
     return classify(report);
   } catch (...) {
@@ -335,7 +345,7 @@ CallOutcome CircuitBreaker::classify_safely(const CallReport& report) const noex
   }
 }
 
-CallReport CircuitBreaker::report_current_exception() noexcept {
+MCP_HTM_INLINE CallReport CircuitBreaker::report_current_exception() noexcept {
   CallReport report;
   report.exception = std::current_exception();
   if (!report.exception) return report;
@@ -355,7 +365,7 @@ CallReport CircuitBreaker::report_current_exception() noexcept {
   return report;
 }
 
-void CircuitBreaker::clear_failures(std::uint64_t word) noexcept {
+MCP_HTM_INLINE void CircuitBreaker::clear_failures(std::uint64_t word) noexcept {
   // Only while generation and state are still those the success was admitted under: a
   // transition replaces the whole word, the CAS then fails and the loop stops.
   const std::uint64_t keep = word & ~kFailureMask;
@@ -367,12 +377,12 @@ void CircuitBreaker::clear_failures(std::uint64_t word) noexcept {
   }
 }
 
-void CircuitBreaker::advance_window(std::int64_t now) noexcept {
+MCP_HTM_INLINE void CircuitBreaker::advance_window(std::int64_t now) noexcept {
   std::lock_guard lock(impl_->mutex);
   impl_->advance_window_locked(now);
 }
 
-Admission CircuitBreaker::acquire_slow() noexcept {
+MCP_HTM_INLINE Admission CircuitBreaker::acquire_slow() noexcept {
   Impl& im = *impl_;
   Admission admission;
   std::uint64_t word = word_.load(std::memory_order_acquire);
@@ -458,7 +468,8 @@ Admission CircuitBreaker::acquire_slow() noexcept {
   return admission;
 }
 
-void CircuitBreaker::record_slow(const Admission& admission, CallOutcome outcome) noexcept {
+MCP_HTM_INLINE void CircuitBreaker::record_slow(const Admission& admission,
+                                                CallOutcome outcome) noexcept {
   // Rejected and disabled-state admissions were never counted: nothing to record.
   if (!admission.admitted || admission.state == BreakerState::disabled) return;
   Impl& im = *impl_;
@@ -541,7 +552,7 @@ void CircuitBreaker::record_slow(const Admission& admission, CallOutcome outcome
   if (notify) im.deliver();
 }
 
-void CircuitBreaker::force_open() {
+MCP_HTM_INLINE void CircuitBreaker::force_open() {
   bool notify = false;
   {
     std::lock_guard lock(impl_->mutex);
@@ -550,7 +561,7 @@ void CircuitBreaker::force_open() {
   if (notify) impl_->deliver();
 }
 
-void CircuitBreaker::disable() {
+MCP_HTM_INLINE void CircuitBreaker::disable() {
   bool notify = false;
   {
     std::lock_guard lock(impl_->mutex);
@@ -559,7 +570,7 @@ void CircuitBreaker::disable() {
   if (notify) impl_->deliver();
 }
 
-void CircuitBreaker::reset() {
+MCP_HTM_INLINE void CircuitBreaker::reset() {
   bool notify = false;
   {
     std::lock_guard lock(impl_->mutex);
@@ -568,7 +579,7 @@ void CircuitBreaker::reset() {
   if (notify) impl_->deliver();
 }
 
-BreakerInfo CircuitBreaker::info() const {
+MCP_HTM_INLINE BreakerInfo CircuitBreaker::info() const {
   Impl& im = *impl_;
   BreakerInfo info;
   info.name = im.name;
@@ -610,7 +621,8 @@ BreakerInfo CircuitBreaker::info() const {
   return info;
 }
 
-void CircuitBreaker::on_state_change(std::function<void(const BreakerTransition&)> callback) {
+MCP_HTM_INLINE void CircuitBreaker::on_state_change(
+    std::function<void(const BreakerTransition&)> callback) {
   auto target = callback ? std::make_shared<const Impl::Callback>(std::move(callback)) : nullptr;
   std::lock_guard lock(impl_->mutex);
   impl_->callback = std::move(target);

@@ -1,6 +1,9 @@
-// src/dispatch_result.cpp -- DispatchResult accessors and JSON form.
+// mcp/impl/dispatch_result.ipp -- DispatchResult accessors and JSON form.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
+#pragma once
+
+#include <mcp/detail/config.hpp>
 #include <mcp/detail/json_text.hpp>
 #include <mcp/dispatch_result.hpp>
 
@@ -10,26 +13,27 @@ namespace mcp {
 
 // No message here: a batch of N results is default-constructed on the hot path, and
 // dispatch_parallel writes the message only into slots that really never started.
-DispatchResult::DispatchResult() : error_(DispatchError{ErrorCode::cancelled, {}, nullptr}) {}
+MCP_HTM_INLINE DispatchResult::DispatchResult()
+    : error_(DispatchError{ErrorCode::cancelled, {}, nullptr}) {}
 
-const Json& DispatchResult::value() const& {
+MCP_HTM_INLINE const Json& DispatchResult::value() const& {
   if (error_)
     throw std::logic_error("DispatchResult::value() called on an error: " + error_->message);
   return value_;
 }
 
-Json&& DispatchResult::value() && {
+MCP_HTM_INLINE Json&& DispatchResult::value() && {
   if (error_)
     throw std::logic_error("DispatchResult::value() called on an error: " + error_->message);
   return std::move(value_);
 }
 
-const DispatchError& DispatchResult::error() const {
+MCP_HTM_INLINE const DispatchError& DispatchResult::error() const {
   if (!error_) throw std::logic_error("DispatchResult::error() called on a success");
   return *error_;
 }
 
-Json DispatchResult::to_json() const {
+MCP_HTM_INLINE Json DispatchResult::to_json() const {
   Json out = Json::object();
   if (error_) {
     out["status"] = "error";
@@ -50,7 +54,7 @@ Json DispatchResult::to_json() const {
   return out;
 }
 
-std::string DispatchResult::to_json_text() const {
+MCP_HTM_INLINE std::string DispatchResult::to_json_text() const {
   // Error details may name any member, and override some: their merge is to_json()'s.
   if (error_ &&
       !(error_->details.is_null() || (error_->details.is_object() && error_->details.empty()))) {

@@ -1,13 +1,16 @@
-// src/error.cpp -- names of mcp::ErrorCode.
+// mcp/impl/error.ipp -- names of mcp::ErrorCode.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
+#pragma once
+
+#include <mcp/detail/config.hpp>
 #include <mcp/error.hpp>
 
 #include <string>
 
 namespace mcp {
 
-std::string_view to_string(ErrorCode code) noexcept {
+MCP_HTM_INLINE std::string_view to_string(ErrorCode code) noexcept {
   switch (code) {
     case ErrorCode::category_not_found:
       return "category_not_found";
@@ -31,7 +34,7 @@ std::string_view to_string(ErrorCode code) noexcept {
   return "unknown";
 }
 
-namespace {
+namespace detail::error_impl {
 class ErrorCategory final : public std::error_category {
  public:
   const char* name() const noexcept override { return "mcp"; }
@@ -39,9 +42,10 @@ class ErrorCategory final : public std::error_category {
     return std::string(to_string(static_cast<ErrorCode>(value)));
   }
 };
-}  // namespace
+}  // namespace detail::error_impl
+using namespace detail::error_impl;
 
-const std::error_category& error_category() noexcept {
+MCP_HTM_INLINE const std::error_category& error_category() noexcept {
   static const ErrorCategory category;
   return category;
 }

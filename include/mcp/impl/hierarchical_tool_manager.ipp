@@ -1,6 +1,9 @@
-// src/hierarchical_tool_manager.cpp -- registry, lazy loading, dispatch, shutdown.
+// mcp/impl/hierarchical_tool_manager.ipp -- registry, lazy loading, dispatch, shutdown.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
+#pragma once
+
+#include <mcp/detail/config.hpp>
 #include <mcp/detail/identifier.hpp>
 #include <mcp/detail/pending_handler.hpp>
 #include <mcp/hierarchical_tool_manager.hpp>
@@ -30,12 +33,12 @@
 #include <fmt/format.h>
 
 namespace mcp {
-namespace {
+namespace detail::hierarchical_tool_manager_impl {
 
 using Clock = std::chrono::steady_clock;
 using TimePoint = Clock::time_point;
 
-std::string describe_exception(const std::exception_ptr& error) {
+MCP_HTM_INLINE std::string describe_exception(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);
   } catch (const std::exception& e) {
@@ -79,7 +82,7 @@ struct ToolOutcome {
   Json value;
   std::exception_ptr error;
 };
-asio::awaitable<ToolOutcome> capture_outcome(asio::awaitable<Json> call) {
+MCP_HTM_INLINE asio::awaitable<ToolOutcome> capture_outcome(asio::awaitable<Json> call) {
   ToolOutcome outcome;
   try {
     outcome.value = co_await std::move(call);
@@ -242,7 +245,8 @@ class Join {
   detail::PendingHandler<> waiter_;  // the waiting coroutine, once it waits
 };
 
-}  // namespace
+}  // namespace detail::hierarchical_tool_manager_impl
+using namespace detail::hierarchical_tool_manager_impl;
 
 struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
   Impl(executor_type ex, ManagerOptions opts)
@@ -1377,21 +1381,22 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
 
 // ---- HierarchicalToolManager --------------------------------------------------------------
 
-HierarchicalToolManager::HierarchicalToolManager(executor_type executor, ManagerOptions options)
+MCP_HTM_INLINE HierarchicalToolManager::HierarchicalToolManager(executor_type executor,
+                                                                ManagerOptions options)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {}
 
-HierarchicalToolManager::~HierarchicalToolManager() {
+MCP_HTM_INLINE HierarchicalToolManager::~HierarchicalToolManager() {
   // Loads still running keep the Impl alive until their coroutine ends: cancel them.
   if (impl_) impl_->cancel_loads(true);
 }
 
-const HierarchicalToolManager::executor_type& HierarchicalToolManager::get_executor()
+MCP_HTM_INLINE const HierarchicalToolManager::executor_type& HierarchicalToolManager::get_executor()
     const noexcept {
   return impl_->executor;
 }
 
-void HierarchicalToolManager::register_category(std::shared_ptr<ToolCategory> category,
-                                                CategoryOptions options) {
+MCP_HTM_INLINE void HierarchicalToolManager::register_category(
+    std::shared_ptr<ToolCategory> category, CategoryOptions options) {
   if (!category) throw std::invalid_argument("register_category: null category");
   auto slot = impl_->make_slot(category->name(), category->description(), options);
   slot->category = std::move(category);
@@ -1399,9 +1404,10 @@ void HierarchicalToolManager::register_category(std::shared_ptr<ToolCategory> ca
   impl_->add_slot(std::move(slot));
 }
 
-void HierarchicalToolManager::lazy_register_category(std::string name, CategoryLoader loader,
-                                                     std::string description,
-                                                     CategoryOptions options) {
+MCP_HTM_INLINE void HierarchicalToolManager::lazy_register_category(std::string name,
+                                                                    CategoryLoader loader,
+                                                                    std::string description,
+                                                                    CategoryOptions options) {
   if (!loader)
     throw std::invalid_argument("lazy_register_category: empty loader for '" + name + "'");
   auto slot = impl_->make_slot(std::move(name), std::move(description), options);
@@ -1409,9 +1415,10 @@ void HierarchicalToolManager::lazy_register_category(std::string name, CategoryL
   impl_->add_slot(std::move(slot));
 }
 
-void HierarchicalToolManager::lazy_register_category(std::string name, AsyncCategoryLoader loader,
-                                                     std::string description,
-                                                     CategoryOptions options) {
+MCP_HTM_INLINE void HierarchicalToolManager::lazy_register_category(std::string name,
+                                                                    AsyncCategoryLoader loader,
+                                                                    std::string description,
+                                                                    CategoryOptions options) {
   if (!loader)
     throw std::invalid_argument("lazy_register_category: empty loader for '" + name + "'");
   auto slot = impl_->make_slot(std::move(name), std::move(description), options);
@@ -1419,7 +1426,7 @@ void HierarchicalToolManager::lazy_register_category(std::string name, AsyncCate
   impl_->add_slot(std::move(slot));
 }
 
-bool HierarchicalToolManager::reload_category(std::string_view name) {
+MCP_HTM_INLINE bool HierarchicalToolManager::reload_category(std::string_view name) {
   Slot* slot = impl_->find_slot(name);
   if (slot == nullptr || (!slot->loader && !slot->async_loader)) return false;
   {
@@ -1434,7 +1441,8 @@ bool HierarchicalToolManager::reload_category(std::string_view name) {
   return true;
 }
 
-std::size_t HierarchicalToolManager::on_categories_changed(std::function<void()> callback) {
+MCP_HTM_INLINE std::size_t HierarchicalToolManager::on_categories_changed(
+    std::function<void()> callback) {
   if (!callback) throw std::invalid_argument("on_categories_changed: empty callback");
   std::lock_guard lock(impl_->registry_mutex);
   const std::size_t token = impl_->next_subscriber++;
@@ -1442,12 +1450,12 @@ std::size_t HierarchicalToolManager::on_categories_changed(std::function<void()>
   return token;
 }
 
-bool HierarchicalToolManager::remove_categories_changed(std::size_t token) {
+MCP_HTM_INLINE bool HierarchicalToolManager::remove_categories_changed(std::size_t token) {
   std::lock_guard lock(impl_->registry_mutex);
   return std::erase_if(impl_->on_changed, [token](const auto& s) { return s.first == token; }) != 0;
 }
 
-asio::awaitable<Json> HierarchicalToolManager::list_categories(bool include_count) {
+MCP_HTM_INLINE asio::awaitable<Json> HierarchicalToolManager::list_categories(bool include_count) {
   Json categories = Json::array();
   if (const Registry* reg = impl_->registry.load(std::memory_order_acquire)) {
     // Every coroutine load first, then the waits: the loads run at once (a gateway's
@@ -1486,7 +1494,7 @@ asio::awaitable<Json> HierarchicalToolManager::list_categories(bool include_coun
   co_return Json{{"status", "success"}, {"categories", std::move(categories)}, {"count", count}};
 }
 
-asio::awaitable<Json> HierarchicalToolManager::list_tools(std::string category) {
+MCP_HTM_INLINE asio::awaitable<Json> HierarchicalToolManager::list_tools(std::string category) {
   Json error;
   ToolCategory* loaded = co_await impl_->loaded_or_error(category, error);
   if (loaded == nullptr) co_return error;
@@ -1500,8 +1508,8 @@ asio::awaitable<Json> HierarchicalToolManager::list_tools(std::string category) 
       {"status", "success"}, {"category", category}, {"tools", std::move(tools)}, {"count", count}};
 }
 
-asio::awaitable<Json> HierarchicalToolManager::get_tool_schema(std::string category,
-                                                               std::string tool) {
+MCP_HTM_INLINE asio::awaitable<Json> HierarchicalToolManager::get_tool_schema(std::string category,
+                                                                              std::string tool) {
   Json error;
   ToolCategory* loaded = co_await impl_->loaded_or_error(category, error);
   if (loaded == nullptr) co_return error;
@@ -1515,9 +1523,8 @@ asio::awaitable<Json> HierarchicalToolManager::get_tool_schema(std::string categ
       {"status", "success"}, {"category", category}, {"tool", tool}, {"schema", *schema}};
 }
 
-asio::awaitable<DispatchResult> HierarchicalToolManager::dispatch(std::string category,
-                                                                  std::string tool, Json params,
-                                                                  CallOptions options) {
+MCP_HTM_INLINE asio::awaitable<DispatchResult> HierarchicalToolManager::dispatch(
+    std::string category, std::string tool, Json params, CallOptions options) {
   ToolCall call{std::move(category), std::move(tool), std::move(params)};
   if (call.params.is_null()) call.params = Json::object();
   DispatchResult out;
@@ -1539,12 +1546,12 @@ asio::awaitable<DispatchResult> HierarchicalToolManager::dispatch(std::string ca
   co_return out;
 }
 
-asio::awaitable<BatchResult> HierarchicalToolManager::dispatch_parallel(std::vector<ToolCall> calls,
-                                                                        ParallelOptions options) {
+MCP_HTM_INLINE asio::awaitable<BatchResult> HierarchicalToolManager::dispatch_parallel(
+    std::vector<ToolCall> calls, ParallelOptions options) {
   co_return co_await impl_->dispatch_parallel(calls, options);
 }
 
-asio::awaitable<ShutdownReport> HierarchicalToolManager::graceful_shutdown(
+MCP_HTM_INLINE asio::awaitable<ShutdownReport> HierarchicalToolManager::graceful_shutdown(
     std::chrono::milliseconds timeout) {
   impl_->shutting_down.store(true);
   impl_->cancel_loads(false);  // no call can use a load nobody waits for any more
@@ -1554,21 +1561,23 @@ asio::awaitable<ShutdownReport> HierarchicalToolManager::graceful_shutdown(
                                     asio::use_awaitable);
 }
 
-bool HierarchicalToolManager::is_shutting_down() const noexcept {
+MCP_HTM_INLINE bool HierarchicalToolManager::is_shutting_down() const noexcept {
   return impl_->shutting_down.load();
 }
 
-std::size_t HierarchicalToolManager::calls_in_flight() const noexcept {
+MCP_HTM_INLINE std::size_t HierarchicalToolManager::calls_in_flight() const noexcept {
   return impl_->in_flight.load();
 }
 
-std::vector<std::string> HierarchicalToolManager::category_names() const { return impl_->names(); }
+MCP_HTM_INLINE std::vector<std::string> HierarchicalToolManager::category_names() const {
+  return impl_->names();
+}
 
-bool HierarchicalToolManager::has_category(std::string_view name) const {
+MCP_HTM_INLINE bool HierarchicalToolManager::has_category(std::string_view name) const {
   return impl_->find_slot(name) != nullptr;
 }
 
-std::shared_ptr<ToolCategory> HierarchicalToolManager::loaded_category(
+MCP_HTM_INLINE std::shared_ptr<ToolCategory> HierarchicalToolManager::loaded_category(
     std::string_view name) const {
   Slot* slot = impl_->find_slot(name);
   if (slot == nullptr || slot->ready.load(std::memory_order_acquire) == nullptr) return nullptr;
@@ -1576,21 +1585,23 @@ std::shared_ptr<ToolCategory> HierarchicalToolManager::loaded_category(
   return slot->category;
 }
 
-metrics::ManagerMetrics HierarchicalToolManager::metrics() const { return impl_->metrics(); }
+MCP_HTM_INLINE metrics::ManagerMetrics HierarchicalToolManager::metrics() const {
+  return impl_->metrics();
+}
 
-CircuitBreaker* HierarchicalToolManager::breaker(std::string_view category) const {
+MCP_HTM_INLINE CircuitBreaker* HierarchicalToolManager::breaker(std::string_view category) const {
   Slot* slot = impl_->find_slot(category);
   return slot == nullptr ? nullptr : &slot->breaker;
 }
 
 // ---- BatchResult ---------------------------------------------------------------------------
 
-std::size_t BatchResult::succeeded() const noexcept {
+MCP_HTM_INLINE std::size_t BatchResult::succeeded() const noexcept {
   return static_cast<std::size_t>(
       std::count_if(results.begin(), results.end(), [](const auto& r) { return r.ok(); }));
 }
 
-Json BatchResult::to_json() const {
+MCP_HTM_INLINE Json BatchResult::to_json() const {
   Json items = Json::array();
   for (const auto& r : results) items.push_back(r.to_json());
   const std::size_t ok = succeeded();

@@ -1,6 +1,9 @@
-// src/json_schema.cpp -- mcp::JsonSchema on top of valijson (a private dependency).
+// mcp/impl/json_schema.ipp -- mcp::JsonSchema on top of valijson (a private dependency).
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
+#pragma once
+
+#include <mcp/detail/config.hpp>
 #include <mcp/json_schema.hpp>
 
 // valijson reports errors by calling abort() unless exceptions are enabled. Its CMake
@@ -46,7 +49,7 @@
 
 namespace mcp {
 
-namespace {
+namespace detail::json_schema_impl {
 
 using Adapter = valijson::adapters::NlohmannJsonAdapter;
 using RegexCache = std::unordered_map<std::string, std::regex>;
@@ -59,9 +62,9 @@ using RegexCache = std::unordered_map<std::string, std::regex>;
 // own that is thread_local: no two threads ever share one, and validation never
 // suspends, so a thread never re-enters it. It is keyed by the pattern text, shared by
 // every schema a thread validates against, and bounded.
-constexpr std::size_t kMaxCachedRegexes = 1024;
+MCP_HTM_INLINE constexpr std::size_t kMaxCachedRegexes = 1024;
 
-RegexCache& thread_regex_cache(std::size_t room_needed) {
+MCP_HTM_INLINE RegexCache& thread_regex_cache(std::size_t room_needed) {
   thread_local RegexCache cache;
   if (cache.size() + room_needed > kMaxCachedRegexes)
     cache.clear();  // no reference outlives a call
@@ -74,7 +77,7 @@ RegexCache& thread_regex_cache(std::size_t room_needed) {
 // executor has the same match/no-match answers without that recursion, so every pattern
 // of a schema is compiled in that mode here and handed to valijson through its regex
 // cache. Patterns the polynomial mode cannot run (back-references) keep the default one.
-std::regex compile_pattern(const std::string& pattern) {
+MCP_HTM_INLINE std::regex compile_pattern(const std::string& pattern) {
 #if defined(__GLIBCXX__)
   try {
     return std::regex(pattern, std::regex::ECMAScript | std::regex_constants::__polynomial);
@@ -93,7 +96,7 @@ struct PatternScan {
   bool has_pattern_properties = false;
 };
 
-void scan_patterns(const Json& node, PatternScan& scan) {
+MCP_HTM_INLINE void scan_patterns(const Json& node, PatternScan& scan) {
   if (node.is_array()) {
     for (const auto& element : node) scan_patterns(element, scan);
     return;
@@ -121,10 +124,10 @@ void scan_patterns(const Json& node, PatternScan& scan) {
 // valijson matches `patternProperties` with a std::regex it builds itself, in the
 // backtracking mode above; property names are therefore length-limited for schemas that
 // use that keyword (names this long are not names).
-constexpr std::size_t kMaxPatternMatchedName = 1024;
+MCP_HTM_INLINE constexpr std::size_t kMaxPatternMatchedName = 1024;
 
 // RFC 6901 escaping of one reference token.
-void append_token(std::string& pointer, std::string_view token) {
+MCP_HTM_INLINE void append_token(std::string& pointer, std::string_view token) {
   pointer += '/';
   for (const char c : token) {
     if (c == '~') {
@@ -195,7 +198,7 @@ void for_each_subschema(J& schema, std::string& pointer, Visit& visit) {
 
 // Compiles every `pattern` and `patternProperties` regex of the schema, so that a bad
 // one is reported at construction (valijson itself would only fail at validation).
-void check_regexes(const Json& schema) {
+MCP_HTM_INLINE void check_regexes(const Json& schema) {
   std::string pointer;
   auto check = [](const std::string& regex, const std::string& where) {
     try {
@@ -224,7 +227,7 @@ void check_regexes(const Json& schema) {
 
 // Names the first local "$ref" of the schema that does not resolve (valijson's own
 // message names only the pointer token it could not find).
-std::string describe_unresolved_ref(const Json& schema) {
+MCP_HTM_INLINE std::string describe_unresolved_ref(const Json& schema) {
   std::string pointer;
   std::string found;
   auto visit = [&](const Json& node, const std::string& where) {
@@ -289,7 +292,7 @@ void push_subschemas(const Json& node, const std::string& pointer, Push&& push) 
 // validation. Both are refused here, before valijson sees the schema, for every schema
 // reachable from the root through subschemas and local $refs (a $ref may point into a
 // value that is no schema position, such as an "enum" member: it is one once reached).
-void check_refs(const Json& document) {
+MCP_HTM_INLINE void check_refs(const Json& document) {
   struct Node {
     std::string pointer;
     std::vector<const Json*> in_place;  // subschemas applying to the same value
@@ -367,9 +370,9 @@ void check_refs(const Json& document) {
 // so that non-strings pass, strings up to N characters get valijson's check, and longer
 // strings (no date or time is that long) fail with a maxLength message instead of
 // reaching the regex.
-constexpr std::size_t kMaxFormattedLength = 256;
+MCP_HTM_INLINE constexpr std::size_t kMaxFormattedLength = 256;
 
-bool guard_formats(Json& schema) {
+MCP_HTM_INLINE bool guard_formats(Json& schema) {
   bool changed = false;
   std::string pointer;
   auto visit = [&](Json& node, const std::string&) {
@@ -391,7 +394,7 @@ bool guard_formats(Json& schema) {
   return changed;
 }
 
-valijson::SchemaParser::Version parser_version(const Json& schema) {
+MCP_HTM_INLINE valijson::SchemaParser::Version parser_version(const Json& schema) {
   if (schema.is_object()) {
     const auto it = schema.find("$schema");
     if (it != schema.end() && it->is_string()) {
@@ -404,7 +407,7 @@ valijson::SchemaParser::Version parser_version(const Json& schema) {
 }
 
 // Keywords that never constrain a value.
-bool is_annotation(std::string_view key) {
+MCP_HTM_INLINE bool is_annotation(std::string_view key) {
   static constexpr std::string_view kAnnotations[] = {
       "title",    "description", "$comment",  "$schema",    "$id",         "id",    "default",
       "examples", "readOnly",    "writeOnly", "deprecated", "definitions", "$defs",
@@ -416,7 +419,7 @@ bool is_annotation(std::string_view key) {
 }
 
 // True when `schema` provably accepts every value: `true`, `{}`, or only annotations.
-bool accepts_anything(const Json& schema) {
+MCP_HTM_INLINE bool accepts_anything(const Json& schema) {
   if (schema.is_boolean()) return schema.get<bool>();
   if (!schema.is_object()) return false;
   for (const auto& [key, value] : schema.items()) {
@@ -428,7 +431,7 @@ bool accepts_anything(const Json& schema) {
 // True when `schema` provably accepts exactly the JSON objects: "type": "object" (or
 // ["object"]) and nothing else that constrains. Conservative: any keyword not known to
 // be harmless makes it false, and validation then goes through valijson.
-bool accepts_exactly_objects(const Json& schema) {
+MCP_HTM_INLINE bool accepts_exactly_objects(const Json& schema) {
   if (!schema.is_object()) return false;
   const auto type = schema.find("type");
   if (type == schema.end()) return false;
@@ -452,7 +455,7 @@ bool accepts_exactly_objects(const Json& schema) {
 }
 
 // valijson's context is {"<root>", "[name]", "[3]", ...}: one bracketed token per level.
-std::string to_pointer(const std::vector<std::string>& context) {
+MCP_HTM_INLINE std::string to_pointer(const std::vector<std::string>& context) {
   std::string pointer;
   for (std::size_t i = 1; i < context.size(); ++i) {
     std::string_view token = context[i];
@@ -466,7 +469,7 @@ std::string to_pointer(const std::vector<std::string>& context) {
 
 // valijson's descriptions are sentences ("Missing required property 'q'."); ours read
 // as clauses ("missing required property 'q'") so that they compose into messages.
-std::string to_reason(std::string description) {
+MCP_HTM_INLINE std::string to_reason(std::string description) {
   while (!description.empty() && (description.back() == '.' || description.back() == ' ')) {
     description.pop_back();
   }
@@ -479,7 +482,7 @@ std::string to_reason(std::string description) {
 // Errors valijson adds on the way back up from a failure it reports elsewhere (deeper
 // down, or from a child schema at the same place); they repeat that failure without
 // adding anything, so they are dropped when a specific failure at or below them exists.
-bool is_propagation(std::string_view description) {
+MCP_HTM_INLINE bool is_propagation(std::string_view description) {
   static constexpr std::string_view kPrefixes[] = {
       "Failed to validate item #",
       "Failed to validate against schema associated with property name",
@@ -494,8 +497,8 @@ bool is_propagation(std::string_view description) {
   return false;
 }
 
-bool has_specific_error_within(const valijson::ValidationResults& results,
-                               const std::vector<std::string>& context) {
+MCP_HTM_INLINE bool has_specific_error_within(const valijson::ValidationResults& results,
+                                              const std::vector<std::string>& context) {
   for (const auto& other : results) {
     if (other.context.size() >= context.size() &&
         std::equal(context.begin(), context.end(), other.context.begin()) &&
@@ -507,7 +510,7 @@ bool has_specific_error_within(const valijson::ValidationResults& results,
 }
 
 // The first object member name longer than kMaxPatternMatchedName, as a violation.
-std::optional<SchemaViolation> overlong_name(const Json& value) {
+MCP_HTM_INLINE std::optional<SchemaViolation> overlong_name(const Json& value) {
   std::vector<std::pair<const Json*, std::string>> pending{{&value, std::string()}};
   while (!pending.empty()) {
     auto [node, pointer] = std::move(pending.back());
@@ -543,7 +546,7 @@ std::optional<SchemaViolation> overlong_name(const Json& value) {
 // with each of them stored as the integer it equals -- the same number, so every other
 // keyword (minimum, multipleOf, enum, const) decides as before. Doubles beyond the
 // 64-bit integers have no integer to be stored as and stay doubles (not integers).
-bool as_integer(double value, Json& out) {
+MCP_HTM_INLINE bool as_integer(double value, Json& out) {
   if (!(value >= -9223372036854775808.0 && value < 18446744073709551616.0) ||
       value != std::floor(value)) {
     return false;
@@ -572,7 +575,7 @@ void for_each_value(J& value, Visit visit) {
   }
 }
 
-bool has_integral_double(const Json& value) {
+MCP_HTM_INLINE bool has_integral_double(const Json& value) {
   bool found = false;
   Json ignored;
   for_each_value(value, [&](const Json& node) {
@@ -582,7 +585,7 @@ bool has_integral_double(const Json& value) {
   return found;
 }
 
-Json with_integral_doubles_as_integers(const Json& value) {
+MCP_HTM_INLINE Json with_integral_doubles_as_integers(const Json& value) {
   Json copy = value;
   for_each_value(copy, [](Json& node) {
     Json integer;
@@ -595,7 +598,7 @@ Json with_integral_doubles_as_integers(const Json& value) {
 
 // True when some "type" keyword of the document names "integer" (a superset of the type
 // constraints valijson compiled: it resolves only local $refs).
-bool mentions_integer_type(const Json& node) {
+MCP_HTM_INLINE bool mentions_integer_type(const Json& node) {
   bool found = false;
   for_each_value(node, [&](const Json& n) {
     if (!n.is_object()) return true;
@@ -609,7 +612,8 @@ bool mentions_integer_type(const Json& node) {
   return found;
 }
 
-}  // namespace
+}  // namespace detail::json_schema_impl
+using namespace detail::json_schema_impl;
 
 struct JsonSchema::Impl {
   explicit Impl(const Json& schema) : source(schema) {}
@@ -620,14 +624,14 @@ struct JsonSchema::Impl {
   bool integral_doubles_are_integers = false;  // draft 6 and later, with "integer" somewhere
 };
 
-namespace {
+namespace detail::json_schema_impl {
 
 // std::regex compilation goes through std::ctype<char>::narrow, which fills a per-facet
 // cache lazily: the first narrowing of each character writes to it. Two threads
 // validating (valijson compiles format regexes during validation) race on those writes
 // (ThreadSanitizer reports it). Narrowing every character once, before any schema
 // exists, leaves nothing to write afterwards.
-void warm_ctype_narrow_cache() {
+MCP_HTM_INLINE void warm_ctype_narrow_cache() {
   static std::once_flag once;
   std::call_once(once, [] {
     const auto& ctype = std::use_facet<std::ctype<char>>(std::locale());
@@ -635,10 +639,11 @@ void warm_ctype_narrow_cache() {
   });
 }
 
-}  // namespace
+}  // namespace detail::json_schema_impl
+using namespace detail::json_schema_impl;
 
-namespace {
-std::string summarize(const std::vector<SchemaViolation>& violations) {
+namespace detail::json_schema_impl {
+MCP_HTM_INLINE std::string summarize(const std::vector<SchemaViolation>& violations) {
   std::string out;
   for (const auto& v : violations) {
     if (!out.empty()) out += "; ";
@@ -648,12 +653,13 @@ std::string summarize(const std::vector<SchemaViolation>& violations) {
   }
   return out;
 }
-}  // namespace
+}  // namespace detail::json_schema_impl
+using namespace detail::json_schema_impl;
 
-InvalidArguments::InvalidArguments(std::vector<SchemaViolation> violations)
+MCP_HTM_INLINE InvalidArguments::InvalidArguments(std::vector<SchemaViolation> violations)
     : std::invalid_argument(summarize(violations)), violations_(std::move(violations)) {}
 
-JsonSchema::JsonSchema(const Json& schema)
+MCP_HTM_INLINE JsonSchema::JsonSchema(const Json& schema)
     : impl_((warm_ctype_narrow_cache(), std::make_unique<Impl>(schema))) {
   if (!schema.is_object() && !schema.is_boolean()) {
     throw SchemaError(std::string("invalid JSON Schema: a schema is an object or a boolean, not ") +
@@ -684,11 +690,11 @@ JsonSchema::JsonSchema(const Json& schema)
   any_object_ = accepts_exactly_objects(schema);
 }
 
-JsonSchema::~JsonSchema() = default;
-JsonSchema::JsonSchema(JsonSchema&&) noexcept = default;
-JsonSchema& JsonSchema::operator=(JsonSchema&&) noexcept = default;
+MCP_HTM_INLINE JsonSchema::~JsonSchema() = default;
+MCP_HTM_INLINE JsonSchema::JsonSchema(JsonSchema&&) noexcept = default;
+MCP_HTM_INLINE JsonSchema& JsonSchema::operator=(JsonSchema&&) noexcept = default;
 
-std::vector<SchemaViolation> JsonSchema::validate(const Json& value) const {
+MCP_HTM_INLINE std::vector<SchemaViolation> JsonSchema::validate(const Json& value) const {
   const auto& scan = impl_->scan;
   if (scan.has_pattern_properties) {
     if (auto violation = overlong_name(value)) return {std::move(*violation)};
@@ -724,6 +730,6 @@ std::vector<SchemaViolation> JsonSchema::validate(const Json& value) const {
   return violations;
 }
 
-const Json& JsonSchema::source() const noexcept { return impl_->source; }
+MCP_HTM_INLINE const Json& JsonSchema::source() const noexcept { return impl_->source; }
 
 }  // namespace mcp

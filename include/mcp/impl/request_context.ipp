@@ -1,7 +1,10 @@
-// src/request_context.cpp -- requests from a tool to the client: sampling, elicitation
+// mcp/impl/request_context.ipp -- requests from a tool to the client: sampling, elicitation
 // (form mode, with its answer checked against the form's schema) and roots.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
+#pragma once
+
+#include <mcp/detail/config.hpp>
 #include <mcp/json_schema.hpp>
 #include <mcp/request_context.hpp>
 
@@ -13,11 +16,11 @@
 #endif
 
 namespace mcp {
-namespace {
+namespace detail::request_context_impl {
 
 /// Form mode's schema subset (2025-11-25, `ElicitRequestFormParams.requestedSchema`): an
 /// object of flat primitive properties; multi-select enums are arrays of strings.
-void check_form_schema(const Json& schema) {
+MCP_HTM_INLINE void check_form_schema(const Json& schema) {
   auto fail = [](std::string_view why) {
     throw std::invalid_argument(fmt::format("elicitation form schema: {}", why));
   };
@@ -37,18 +40,19 @@ void check_form_schema(const Json& schema) {
   }
 }
 
-}  // namespace
+}  // namespace detail::request_context_impl
+using namespace detail::request_context_impl;
 
-asio::awaitable<Json> RequestReporter::ask_client(std::string method, Json,
-                                                  std::chrono::milliseconds) {
+MCP_HTM_INLINE asio::awaitable<Json> RequestReporter::ask_client(std::string method, Json,
+                                                                 std::chrono::milliseconds) {
   throw ClientRequestError(
       ClientRequestError::Reason::no_client,
       fmt::format("{}: no client to ask (the call did not come from one)", method));
   co_return Json();  // unreachable; makes this a coroutine
 }
 
-asio::awaitable<Json> RequestContext::ask_client(std::string method, Json params,
-                                                 std::chrono::milliseconds timeout) const {
+MCP_HTM_INLINE asio::awaitable<Json> RequestContext::ask_client(
+    std::string method, Json params, std::chrono::milliseconds timeout) const {
   if (!reporter_) {
     throw ClientRequestError(
         ClientRequestError::Reason::no_client,
@@ -58,8 +62,8 @@ asio::awaitable<Json> RequestContext::ask_client(std::string method, Json params
   co_return co_await reporter->ask_client(std::move(method), std::move(params), timeout);
 }
 
-asio::awaitable<Json> RequestContext::create_message(Json params,
-                                                     std::chrono::milliseconds timeout) const {
+MCP_HTM_INLINE asio::awaitable<Json> RequestContext::create_message(
+    Json params, std::chrono::milliseconds timeout) const {
   Json result = co_await ask_client("sampling/createMessage", std::move(params), timeout);
   if (!result.is_object() || !result.contains("content") || !result.contains("role")) {
     throw ClientRequestError(ClientRequestError::Reason::invalid_answer,
@@ -68,8 +72,8 @@ asio::awaitable<Json> RequestContext::create_message(Json params,
   co_return result;
 }
 
-asio::awaitable<ElicitResult> RequestContext::elicit(std::string message, Json requested_schema,
-                                                     std::chrono::milliseconds timeout) const {
+MCP_HTM_INLINE asio::awaitable<ElicitResult> RequestContext::elicit(
+    std::string message, Json requested_schema, std::chrono::milliseconds timeout) const {
   check_form_schema(requested_schema);
   const JsonSchema schema(requested_schema);
   Json params = {{"message", std::move(message)}, {"requestedSchema", requested_schema}};
@@ -95,7 +99,8 @@ asio::awaitable<ElicitResult> RequestContext::elicit(std::string message, Json r
   co_return out;
 }
 
-asio::awaitable<Json> RequestContext::list_roots(std::chrono::milliseconds timeout) const {
+MCP_HTM_INLINE asio::awaitable<Json> RequestContext::list_roots(
+    std::chrono::milliseconds timeout) const {
   Json result = co_await ask_client("roots/list", Json::object(), timeout);
   if (!result.is_object() || !result.contains("roots") || !result["roots"].is_array()) {
     throw ClientRequestError(ClientRequestError::Reason::invalid_answer,

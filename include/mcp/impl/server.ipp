@@ -1,7 +1,10 @@
-// src/server.cpp -- the MCP protocol layer: JSON-RPC 2.0 dispatching, the meta-tools,
+// mcp/impl/server.ipp -- the MCP protocol layer: JSON-RPC 2.0 dispatching, the meta-tools,
 // cancellation, progress, logging and tool-list change notifications.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
+#pragma once
+
+#include <mcp/detail/config.hpp>
 #include <mcp/detail/json_rpc.hpp>
 #include <mcp/detail/json_rpc_envelope.hpp>
 #include <mcp/detail/meta_arguments.hpp>
@@ -40,21 +43,21 @@
 #endif
 
 namespace mcp {
-namespace {
+namespace detail::server_impl {
 
-constexpr std::array<std::string_view, 8> level_names = {
+MCP_HTM_INLINE constexpr std::array<std::string_view, 8> level_names = {
     "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
 
 /// JSON-RPC server error (implementation-defined range): the server is shutting down.
-constexpr int server_shutting_down = -32000;
+MCP_HTM_INLINE constexpr int server_shutting_down = -32000;
 
-constexpr std::string_view meta_list_categories = "tools_list_categories";
-constexpr std::string_view meta_list_tools = "tools_list_tools";
-constexpr std::string_view meta_get_schema = "tools_get_schema";
-constexpr std::string_view meta_dispatch = "tools_dispatch";
-constexpr std::string_view meta_dispatch_parallel = "tools_dispatch_parallel";
+MCP_HTM_INLINE constexpr std::string_view meta_list_categories = "tools_list_categories";
+MCP_HTM_INLINE constexpr std::string_view meta_list_tools = "tools_list_tools";
+MCP_HTM_INLINE constexpr std::string_view meta_get_schema = "tools_get_schema";
+MCP_HTM_INLINE constexpr std::string_view meta_dispatch = "tools_dispatch";
+MCP_HTM_INLINE constexpr std::string_view meta_dispatch_parallel = "tools_dispatch_parallel";
 
-Json name_property(std::string_view what) {
+MCP_HTM_INLINE Json name_property(std::string_view what) {
   return {{"type", "string"},
           {"minLength", 1},
           {"maxLength", detail::max_meta_name_length},
@@ -62,7 +65,7 @@ Json name_property(std::string_view what) {
           {"description", what}};
 }
 
-Json timeout_property(std::string_view what) {
+MCP_HTM_INLINE Json timeout_property(std::string_view what) {
   return {{"type", "integer"},
           {"minimum", 1},
           {"maximum", detail::max_meta_timeout_ms},
@@ -70,7 +73,7 @@ Json timeout_property(std::string_view what) {
 }
 
 /// The five meta-tools of the hierarchical mode, as tools/list shows them.
-Json meta_tool_definitions(std::size_t max_parallel_calls) {
+MCP_HTM_INLINE Json meta_tool_definitions(std::size_t max_parallel_calls) {
   const Json category = name_property("Category name, as listed by tools_list_categories.");
   const Json tool = name_property("Tool name, as listed by tools_list_tools.");
   const Json params = {{"type", "object"},
@@ -189,7 +192,7 @@ struct MetaTools {
   std::vector<MetaTool> tools;
 };
 
-std::shared_ptr<const MetaTools> shared_meta_tools(std::size_t max_parallel_calls) {
+MCP_HTM_INLINE std::shared_ptr<const MetaTools> shared_meta_tools(std::size_t max_parallel_calls) {
   static std::mutex mutex;
   static std::unordered_map<std::size_t, std::shared_ptr<const MetaTools>> cache;
   const std::lock_guard lock(mutex);
@@ -206,13 +209,13 @@ std::shared_ptr<const MetaTools> shared_meta_tools(std::size_t max_parallel_call
 }
 
 /// `value` as JSON text (invalid UTF-8 in strings replaced, never thrown on).
-std::string dump(const Json& value) {
+MCP_HTM_INLINE std::string dump(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 /// Appends `{"content":[{"type":"text","text":<text as a JSON string>}]` to `out`: the
 /// start of a CallToolResult, left open for the members that follow.
-void append_text_content(std::string& out, std::string_view text) {
+MCP_HTM_INLINE void append_text_content(std::string& out, std::string_view text) {
   out += R"({"content":[{"type":"text","text":)";
   detail::append_json_string(out, text);
   out += "}]";
@@ -224,7 +227,7 @@ void append_text_content(std::string& out, std::string_view text) {
 
 /// A tools/call result (JSON text) whose text content is `structured_json` (JSON text of
 /// an object, valid UTF-8) and whose structuredContent is that same object.
-std::string structured_result_text(std::string_view structured_json, bool is_error) {
+MCP_HTM_INLINE std::string structured_result_text(std::string_view structured_json, bool is_error) {
   std::string out;
   out.reserve(2 * structured_json.size() + 96);
   out += R"({"content":[{"type":"text","text":)";
@@ -238,14 +241,14 @@ std::string structured_result_text(std::string_view structured_json, bool is_err
 }
 
 /// The same for a Json object (the serialiser replaces invalid UTF-8).
-std::string structured_result(const Json& structured, bool is_error) {
+MCP_HTM_INLINE std::string structured_result(const Json& structured, bool is_error) {
   return structured_result_text(dump(structured), is_error);
 }
 
 /// A tools/call result (JSON text) of a tool called directly (flat mode). An error
 /// carries the Python-compatible error shape as structuredContent only when the tool
 /// declares no outputSchema (clients check structuredContent against it, even on errors).
-std::string flat_result(DispatchResult& dispatched, bool has_output_schema) {
+MCP_HTM_INLINE std::string flat_result(DispatchResult& dispatched, bool has_output_schema) {
   std::string out;
   if (!dispatched.ok()) {
     const auto& error = dispatched.error();
@@ -293,10 +296,10 @@ struct Outcome {
 
 /// Most schema violations an error lists (`error_count` says how many there are): a
 /// hundred thousand bad items must not make an answer larger than the request.
-constexpr std::size_t max_listed_violations = 10;
+MCP_HTM_INLINE constexpr std::size_t max_listed_violations = 10;
 
 /// The first max_listed_violations violations as `[{pointer, reason}]`.
-Json violations_json(const std::vector<SchemaViolation>& violations) {
+MCP_HTM_INLINE Json violations_json(const std::vector<SchemaViolation>& violations) {
   Json errors = Json::array();
   const std::size_t listed = std::min(violations.size(), max_listed_violations);
   for (std::size_t i = 0; i < listed; ++i) {
@@ -305,7 +308,7 @@ Json violations_json(const std::vector<SchemaViolation>& violations) {
   return errors;
 }
 
-std::string_view trim(std::string_view text) noexcept {
+MCP_HTM_INLINE std::string_view trim(std::string_view text) noexcept {
   constexpr std::string_view ws = " \t\r\n";
   const auto first = text.find_first_not_of(ws);
   if (first == std::string_view::npos) return {};
@@ -313,7 +316,9 @@ std::string_view trim(std::string_view text) noexcept {
   return text.substr(first, last - first + 1);
 }
 
-bool valid_id(const Json& id) noexcept { return id.is_string() || id.is_number_integer(); }
+MCP_HTM_INLINE bool valid_id(const Json& id) noexcept {
+  return id.is_string() || id.is_number_integer();
+}
 
 /// Sets ParallelOptions::on_result (the per-call completion hook) when the manager has it.
 template <class Options, class Callback>
@@ -326,21 +331,22 @@ void set_on_result(Options& options, Callback callback) {
   }
 }
 
-std::optional<std::chrono::milliseconds> shortest(std::optional<std::chrono::milliseconds> a,
-                                                  std::optional<std::chrono::milliseconds> b) {
+MCP_HTM_INLINE std::optional<std::chrono::milliseconds> shortest(
+    std::optional<std::chrono::milliseconds> a, std::optional<std::chrono::milliseconds> b) {
   if (!a) return b;
   if (!b) return a;
   return std::min(*a, *b);
 }
 
-}  // namespace
+}  // namespace detail::server_impl
+using namespace detail::server_impl;
 
-std::string_view to_string(LogLevel level) noexcept {
+MCP_HTM_INLINE std::string_view to_string(LogLevel level) noexcept {
   const auto i = static_cast<std::size_t>(level);
   return i < level_names.size() ? level_names[i] : "unknown";
 }
 
-std::optional<LogLevel> parse_log_level(std::string_view name) noexcept {
+MCP_HTM_INLINE std::optional<LogLevel> parse_log_level(std::string_view name) noexcept {
   for (std::size_t i = 0; i < level_names.size(); ++i) {
     if (level_names[i] == name) return static_cast<LogLevel>(i);
   }
@@ -1769,8 +1775,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   }
 };
 
-Server::Server(HierarchicalToolManager& manager, std::shared_ptr<MessageSink> sink,
-               ServerOptions options, std::optional<executor_type> executor)
+MCP_HTM_INLINE Server::Server(HierarchicalToolManager& manager, std::shared_ptr<MessageSink> sink,
+                              ServerOptions options, std::optional<executor_type> executor)
     : impl_(std::make_shared<Impl>(
           manager, std::move(sink), std::move(options),
           executor ? std::move(*executor) : asio::make_strand(manager.get_executor()))) {
@@ -1793,58 +1799,64 @@ Server::Server(HierarchicalToolManager& manager, std::shared_ptr<MessageSink> si
 }
 
 // One Server per HTTP session: a destroyed one must not leave a subscriber behind.
-Server::~Server() {
+MCP_HTM_INLINE Server::~Server() {
   impl_->manager.remove_categories_changed(categories_subscription_);
   if (impl_->options.resources) impl_->options.resources->unsubscribe(resources_subscription_);
   if (impl_->options.prompts) impl_->options.prompts->unsubscribe(prompts_subscription_);
 }
 
-const Server::executor_type& Server::get_executor() const noexcept { return impl_->strand; }
+MCP_HTM_INLINE const Server::executor_type& Server::get_executor() const noexcept {
+  return impl_->strand;
+}
 
-void Server::handle_message(std::string_view text) { impl_->handle_message(text, nullptr); }
+MCP_HTM_INLINE void Server::handle_message(std::string_view text) {
+  impl_->handle_message(text, nullptr);
+}
 
-void Server::handle_message(std::string_view text, const std::shared_ptr<MessageSink>& reply) {
+MCP_HTM_INLINE void Server::handle_message(std::string_view text,
+                                           const std::shared_ptr<MessageSink>& reply) {
   impl_->handle_message(text, reply);
 }
 
-asio::awaitable<void> Server::serve_message(std::string_view text) {
+MCP_HTM_INLINE asio::awaitable<void> Server::serve_message(std::string_view text) {
   auto impl = impl_;  // keep alive across the suspension
   co_await impl->serve_message(text, nullptr);
 }
 
-asio::awaitable<MessageKind> Server::serve_message(std::string_view text,
-                                                   std::shared_ptr<MessageSink> reply) {
+MCP_HTM_INLINE asio::awaitable<MessageKind> Server::serve_message(
+    std::string_view text, std::shared_ptr<MessageSink> reply) {
   auto impl = impl_;  // keep alive across the suspension
   co_return co_await impl->serve_message(text, reply);
 }
 
-void Server::reject(int code, std::string_view message, const Json& data, const Json& id) {
+MCP_HTM_INLINE void Server::reject(int code, std::string_view message, const Json& data,
+                                   const Json& id) {
   impl_->send_error(valid_id(id) ? id : Json(nullptr), code, message, data);
 }
 
-asio::awaitable<void> Server::shutdown(std::chrono::milliseconds timeout) {
+MCP_HTM_INLINE asio::awaitable<void> Server::shutdown(std::chrono::milliseconds timeout) {
   auto impl = impl_;  // keep alive across the suspension
   co_await impl->shutdown(timeout);
 }
 
-void Server::log(LogLevel level, std::string_view logger, const Json& data) {
+MCP_HTM_INLINE void Server::log(LogLevel level, std::string_view logger, const Json& data) {
   impl_->log(level, logger, data);
 }
 
-std::size_t Server::requests_in_flight() const noexcept {
+MCP_HTM_INLINE std::size_t Server::requests_in_flight() const noexcept {
   return impl_->in_flight_count.load(std::memory_order_relaxed);
 }
 
-std::string Server::protocol_version() const {
+MCP_HTM_INLINE std::string Server::protocol_version() const {
   const int i = impl_->version_index.load(std::memory_order_relaxed);
   return i < 0 ? std::string() : std::string(protocol_versions[static_cast<std::size_t>(i)]);
 }
 
-std::size_t Server::client_requests_pending() const noexcept {
+MCP_HTM_INLINE std::size_t Server::client_requests_pending() const noexcept {
   return impl_->client_requests_count.load(std::memory_order_relaxed);
 }
 
-bool Server::initialized() const noexcept {
+MCP_HTM_INLINE bool Server::initialized() const noexcept {
   return impl_->is_initialized.load(std::memory_order_acquire);
 }
 

@@ -1,7 +1,10 @@
-// src/server_methods.cpp -- pagination, resource URIs and completion/complete for the
+// mcp/impl/server_methods.ipp -- pagination, resource URIs and completion/complete for the
 // protocol layer.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
+#pragma once
+
+#include <mcp/detail/config.hpp>
 #include <mcp/detail/json_rpc.hpp>
 #include <mcp/detail/server_methods.hpp>
 #include <mcp/prompts/prompt_registry.hpp>
@@ -14,8 +17,8 @@
 
 namespace mcp::detail {
 
-Json list_page(const std::vector<Json>& items, const Json& params, std::size_t page_size,
-               std::string_view key) {
+MCP_HTM_INLINE Json list_page(const std::vector<Json>& items, const Json& params,
+                              std::size_t page_size, std::string_view key) {
   std::size_t offset = 0;
   if (auto c = params.find("cursor"); c != params.end() && !c->is_null()) {
     const std::string* text = c->is_string() ? &c->get_ref<const std::string&>() : nullptr;
@@ -36,7 +39,7 @@ Json list_page(const std::vector<Json>& items, const Json& params, std::size_t p
   return result;
 }
 
-std::string resource_uri(const Json& params) {
+MCP_HTM_INLINE std::string resource_uri(const Json& params) {
   const auto uri = params.find("uri");
   if (uri == params.end() || !uri->is_string() || uri->get_ref<const std::string&>().empty()) {
     throw MethodError(jsonrpc::invalid_params,
@@ -45,8 +48,8 @@ std::string resource_uri(const Json& params) {
   return uri->get<std::string>();
 }
 
-Json complete(const ResourceRegistry* resources, const PromptRegistry* prompts,
-              const Json& params) {
+MCP_HTM_INLINE Json complete(const ResourceRegistry* resources, const PromptRegistry* prompts,
+                             const Json& params) {
   const auto ref = params.find("ref");
   const auto argument = params.find("argument");
   if (ref == params.end() || !ref->is_object() || !ref->contains("type") ||

@@ -1,6 +1,9 @@
-// src/stdio_transport.cpp -- newline-delimited JSON-RPC over stdin/stdout.
+// mcp/impl/stdio_transport.ipp -- newline-delimited JSON-RPC over stdin/stdout.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
+#pragma once
+
+#include <mcp/detail/config.hpp>
 #include <mcp/detail/json_rpc.hpp>
 #include <mcp/stdio_transport.hpp>
 
@@ -29,7 +32,7 @@
 #include <fmt/format.h>
 
 namespace mcp {
-namespace {
+namespace detail::stdio_transport_impl {
 
 /// Remembers a descriptor's file status flags so that the non-blocking mode Asio sets
 /// on the (shared) open file description does not outlive the transport.
@@ -49,7 +52,7 @@ enum class ReadProbe : std::uint8_t {
   socket,  ///< SIOCOUTQ: the bytes sent and not yet read, in kernel buffer units (0: all read)
 };
 
-ReadProbe read_probe_of(int fd) {
+MCP_HTM_INLINE ReadProbe read_probe_of(int fd) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return ReadProbe::none;
   if (S_ISFIFO(st.st_mode)) return ReadProbe::pipe;
@@ -57,7 +60,8 @@ ReadProbe read_probe_of(int fd) {
   return ReadProbe::none;
 }
 
-}  // namespace
+}  // namespace detail::stdio_transport_impl
+using namespace detail::stdio_transport_impl;
 
 struct StdioTransport::Impl : std::enable_shared_from_this<Impl>, MessageSink {
   Impl(executor_type ex, StdioOptions o)
@@ -530,30 +534,31 @@ struct StdioTransport::Impl : std::enable_shared_from_this<Impl>, MessageSink {
   }
 };
 
-StdioTransport::StdioTransport(executor_type executor, StdioOptions options)
+MCP_HTM_INLINE StdioTransport::StdioTransport(executor_type executor, StdioOptions options)
     : impl_(std::make_shared<Impl>(std::move(executor), options)) {}
 
-StdioTransport::~StdioTransport() = default;
+MCP_HTM_INLINE StdioTransport::~StdioTransport() = default;
 
-std::shared_ptr<MessageSink> StdioTransport::sink() const { return impl_; }
+MCP_HTM_INLINE std::shared_ptr<MessageSink> StdioTransport::sink() const { return impl_; }
 
-asio::awaitable<void> StdioTransport::run(Server& server) {
+MCP_HTM_INLINE asio::awaitable<void> StdioTransport::run(Server& server) {
   auto impl = impl_;
   co_await impl->run(server);
 }
 
-void StdioTransport::stop() { impl_->stop(); }
+MCP_HTM_INLINE void StdioTransport::stop() { impl_->stop(); }
 
-std::size_t StdioTransport::lines_too_long() const noexcept {
+MCP_HTM_INLINE std::size_t StdioTransport::lines_too_long() const noexcept {
   return impl_->too_long.load(std::memory_order_relaxed);
 }
 
-std::size_t StdioTransport::writes() const noexcept {
+MCP_HTM_INLINE std::size_t StdioTransport::writes() const noexcept {
   return impl_->writes_started.load(std::memory_order_relaxed);
 }
 
-asio::awaitable<void> serve_stdio(HierarchicalToolManager& manager, ServerOptions server_options,
-                                  StdioOptions stdio_options) {
+MCP_HTM_INLINE asio::awaitable<void> serve_stdio(HierarchicalToolManager& manager,
+                                                 ServerOptions server_options,
+                                                 StdioOptions stdio_options) {
   auto strand = asio::make_strand(manager.get_executor());
   if (!stdio_options.local_log) stdio_options.local_log = server_options.local_log;
   auto transport = std::make_shared<StdioTransport>(strand, stdio_options);

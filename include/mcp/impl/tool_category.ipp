@@ -1,6 +1,9 @@
-// src/tool_category.cpp -- ToolCategory registration, listing and schema cache.
+// mcp/impl/tool_category.ipp -- ToolCategory registration, listing and schema cache.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
+#pragma once
+
+#include <mcp/detail/config.hpp>
 #include <mcp/detail/identifier.hpp>
 #include <mcp/tool_category.hpp>
 
@@ -12,7 +15,7 @@
 namespace mcp {
 namespace detail {
 
-void check_identifier(std::string_view what, std::string_view name) {
+MCP_HTM_INLINE void check_identifier(std::string_view what, std::string_view name) {
   if (name.empty() || name.size() > 128) {
     throw std::invalid_argument(
         fmt::format("{} name must have 1 to 128 characters, got {}", what, name.size()));
@@ -28,9 +31,9 @@ void check_identifier(std::string_view what, std::string_view name) {
 }
 
 }  // namespace detail
-namespace {
+namespace detail::tool_category_impl {
 
-JsonSchema compile_input_schema(const ToolSpec& spec) {
+MCP_HTM_INLINE JsonSchema compile_input_schema(const ToolSpec& spec) {
   try {
     return JsonSchema(spec.input_schema);
   } catch (const SchemaError& e) {
@@ -38,16 +41,17 @@ JsonSchema compile_input_schema(const ToolSpec& spec) {
   }
 }
 
-}  // namespace
+}  // namespace detail::tool_category_impl
+using namespace detail::tool_category_impl;
 
-Tool::Tool(ToolSpec spec, SyncToolHandler handler)
+MCP_HTM_INLINE Tool::Tool(ToolSpec spec, SyncToolHandler handler)
     : spec_((detail::check_identifier("tool", spec.name), std::move(spec))),
       input_schema_(compile_input_schema(spec_)),
       sync_handler_(std::move(handler)) {
   if (!sync_handler_) throw std::invalid_argument("tool '" + spec_.name + "': empty handler");
 }
 
-Tool::Tool(ToolSpec spec, AsyncToolHandler handler)
+MCP_HTM_INLINE Tool::Tool(ToolSpec spec, AsyncToolHandler handler)
     : spec_((detail::check_identifier("tool", spec.name), std::move(spec))),
       input_schema_(compile_input_schema(spec_)),
       async_handler_(std::move(handler)) {
@@ -56,7 +60,7 @@ Tool::Tool(ToolSpec spec, AsyncToolHandler handler)
 
 // The plain handlers of a contextual tool call it without a client (an empty context),
 // so code that reads sync_handler() / async_handler() keeps working.
-Tool::Tool(ToolSpec spec, ContextualSyncToolHandler handler)
+MCP_HTM_INLINE Tool::Tool(ToolSpec spec, ContextualSyncToolHandler handler)
     : spec_((detail::check_identifier("tool", spec.name), std::move(spec))),
       input_schema_(compile_input_schema(spec_)),
       contextual_sync_(std::move(handler)) {
@@ -66,7 +70,7 @@ Tool::Tool(ToolSpec spec, ContextualSyncToolHandler handler)
   };
 }
 
-Tool::Tool(ToolSpec spec, ContextualAsyncToolHandler handler)
+MCP_HTM_INLINE Tool::Tool(ToolSpec spec, ContextualAsyncToolHandler handler)
     : spec_((detail::check_identifier("tool", spec.name), std::move(spec))),
       input_schema_(compile_input_schema(spec_)),
       contextual_async_(std::move(handler)) {
@@ -76,14 +80,14 @@ Tool::Tool(ToolSpec spec, ContextualAsyncToolHandler handler)
   };
 }
 
-ToolCategory::ToolCategory(std::string name, std::string description)
+MCP_HTM_INLINE ToolCategory::ToolCategory(std::string name, std::string description)
     : name_(std::move(name)), description_(std::move(description)) {
   detail::check_identifier("category", name_);
 }
 
-ToolCategory::~ToolCategory() = default;
+MCP_HTM_INLINE ToolCategory::~ToolCategory() = default;
 
-const Tool& ToolCategory::add(std::unique_ptr<Tool> tool) {
+MCP_HTM_INLINE const Tool& ToolCategory::add(std::unique_ptr<Tool> tool) {
   if (by_name_.contains(tool->name())) {
     throw std::invalid_argument(
         fmt::format("category '{}' already has a tool named '{}'", name_, tool->name()));
@@ -95,7 +99,8 @@ const Tool& ToolCategory::add(std::unique_ptr<Tool> tool) {
   return added;
 }
 
-std::string ToolCategory::summary_of(std::string_view description, std::size_t max_chars) {
+MCP_HTM_INLINE std::string ToolCategory::summary_of(std::string_view description,
+                                                    std::size_t max_chars) {
   auto line = description.substr(0, description.find('\n'));
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
   // Count code points so that a multi-byte character is never split.
@@ -108,7 +113,7 @@ std::string ToolCategory::summary_of(std::string_view description, std::size_t m
   return std::string(line);
 }
 
-std::vector<ToolSummary> ToolCategory::list_tools() const {
+MCP_HTM_INLINE std::vector<ToolSummary> ToolCategory::list_tools() const {
   std::vector<ToolSummary> out;
   out.reserve(tools_.size());
   for (const auto& tool : tools_)
@@ -116,14 +121,14 @@ std::vector<ToolSummary> ToolCategory::list_tools() const {
   return out;
 }
 
-std::vector<std::string> ToolCategory::tool_names() const {
+MCP_HTM_INLINE std::vector<std::string> ToolCategory::tool_names() const {
   std::vector<std::string> out;
   out.reserve(tools_.size());
   for (const auto& tool : tools_) out.push_back(tool->name());
   return out;
 }
 
-Json ToolAnnotations::to_json() const {
+MCP_HTM_INLINE Json ToolAnnotations::to_json() const {
   Json out = Json::object();
   if (read_only) out["readOnlyHint"] = *read_only;
   if (destructive) out["destructiveHint"] = *destructive;
@@ -132,14 +137,14 @@ Json ToolAnnotations::to_json() const {
   return out;
 }
 
-void ToolSpec::add_display_fields(Json& def) const {
+MCP_HTM_INLINE void ToolSpec::add_display_fields(Json& def) const {
   if (!title.empty()) def["title"] = title;
   if (annotations) def["annotations"] = annotations->to_json();
   if (!icons.empty()) def["icons"] = icons;
   if (meta) def["_meta"] = *meta;
 }
 
-std::shared_ptr<const Json> ToolCategory::schema(std::string_view tool_name) const {
+MCP_HTM_INLINE std::shared_ptr<const Json> ToolCategory::schema(std::string_view tool_name) const {
   const Tool* tool = find_tool(tool_name);
   if (tool == nullptr) return nullptr;
   {
@@ -166,13 +171,13 @@ std::shared_ptr<const Json> ToolCategory::schema(std::string_view tool_name) con
   return schema_cache_.try_emplace(std::string(tool_name), std::move(built)).first->second;
 }
 
-SchemaCacheStats ToolCategory::schema_cache_stats() const {
+MCP_HTM_INLINE SchemaCacheStats ToolCategory::schema_cache_stats() const {
   std::lock_guard lock(schema_mutex_);
   return {schema_hits_.load(std::memory_order_relaxed),
           schema_misses_.load(std::memory_order_relaxed), schema_cache_.size()};
 }
 
-void ToolCategory::clear_schema_cache() {
+MCP_HTM_INLINE void ToolCategory::clear_schema_cache() {
   std::lock_guard lock(schema_mutex_);
   schema_cache_.clear();
 }

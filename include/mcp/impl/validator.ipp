@@ -1,6 +1,9 @@
-// src/validator.cpp -- mcp::EnhancedParameterValidator.
+// mcp/impl/validator.ipp -- mcp::EnhancedParameterValidator.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
+#pragma once
+
+#include <mcp/detail/config.hpp>
 #include <mcp/detail/utf8.hpp>
 #include <mcp/validator.hpp>
 
@@ -25,20 +28,22 @@ namespace mcp {
 // ---------------------------------------------------------------------------------------
 // ValidationError
 
-ValidationError::ValidationError(std::string field, std::string reason)
+MCP_HTM_INLINE ValidationError::ValidationError(std::string field, std::string reason)
     : std::invalid_argument(fmt::format("Validation error for parameter '{}': {}", field, reason)),
       detail_(std::make_shared<const Detail>(Detail{std::move(field), std::move(reason)})) {}
 
-const std::string& ValidationError::field() const noexcept { return detail_->field; }
-const std::string& ValidationError::reason() const noexcept { return detail_->reason; }
+MCP_HTM_INLINE const std::string& ValidationError::field() const noexcept { return detail_->field; }
+MCP_HTM_INLINE const std::string& ValidationError::reason() const noexcept {
+  return detail_->reason;
+}
 
-void to_json(Json& json, const ValidationMetrics& metrics) {
+MCP_HTM_INLINE void to_json(Json& json, const ValidationMetrics& metrics) {
   json = Json{{"validations_performed", metrics.validations_performed},
               {"validation_errors", metrics.validation_errors},
               {"cache_hits", metrics.cache_hits}};
 }
 
-namespace {
+namespace detail::validator_impl {
 
 using detail::scan_utf8;
 using detail::trim_whitespace;
@@ -49,20 +54,20 @@ constexpr char lower(char c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-bool is_word_char(char c) noexcept {
+MCP_HTM_INLINE bool is_word_char(char c) noexcept {
   const char l = lower(c);
   return (l >= 'a' && l <= 'z') || (c >= '0' && c <= '9') || c == '_';
 }
 
 // True when [p, p + word.size()) equals `word` (lowercase) case-insensitively.
-bool equals_ci(const char* p, std::string_view word) noexcept {
+MCP_HTM_INLINE bool equals_ci(const char* p, std::string_view word) noexcept {
   for (std::size_t i = 0; i < word.size(); ++i) {
     if (lower(p[i]) != word[i]) return false;
   }
   return true;
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
+MCP_HTM_INLINE bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (lower(a[i]) != lower(b[i])) return false;
@@ -71,7 +76,7 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 }
 
 // A shortened, printable form of user input for messages.
-std::string excerpt(std::string_view text, std::size_t max_code_points = 40) {
+MCP_HTM_INLINE std::string excerpt(std::string_view text, std::size_t max_code_points = 40) {
   std::size_t count = 0;
   std::size_t end = 0;
   while (end < text.size()) {
@@ -83,7 +88,7 @@ std::string excerpt(std::string_view text, std::size_t max_code_points = 40) {
   return std::string(text);
 }
 
-std::string utf8_error(std::string_view what, std::size_t offset) {
+MCP_HTM_INLINE std::string utf8_error(std::string_view what, std::size_t offset) {
   return fmt::format("{} is not valid UTF-8 (invalid byte sequence at byte offset {})", what,
                      offset);
 }
@@ -102,18 +107,18 @@ constexpr std::array<bool, 256> make_anchor_table() {
   table[static_cast<unsigned char>('P')] = true;
   return table;
 }
-constexpr std::array<bool, 256> kAnchors = make_anchor_table();
+MCP_HTM_INLINE constexpr std::array<bool, 256> kAnchors = make_anchor_table();
 
 // Skips whitespace backwards from `p`; returns the new position.
-const char* skip_whitespace_back(const char* begin, const char* p) noexcept {
+MCP_HTM_INLINE const char* skip_whitespace_back(const char* begin, const char* p) noexcept {
   while (const std::size_t n = whitespace_before(begin, p)) p -= n;
   return p;
 }
 
 // `word` (lowercase) ends just before `p`, ASCII tab, LF and CR allowed between its
 // letters. Returns where the word starts, or nullptr.
-const char* word_before_allowing_controls(const char* begin, const char* p,
-                                          std::string_view word) noexcept {
+MCP_HTM_INLINE const char* word_before_allowing_controls(const char* begin, const char* p,
+                                                         std::string_view word) noexcept {
   for (std::size_t i = word.size(); i-- > 0;) {
     while (p > begin && (p[-1] == '\t' || p[-1] == '\n' || p[-1] == '\r')) --p;
     if (p == begin || lower(p[-1]) != word[i]) return nullptr;
@@ -123,8 +128,8 @@ const char* word_before_allowing_controls(const char* begin, const char* p,
 }
 
 // Checks the anchor byte at `p`; returns the name of the pattern found there, or "".
-std::string_view check_anchor(const char* begin, const char* end, const char* p,
-                              bool& no_gt_after_script) noexcept {
+MCP_HTM_INLINE std::string_view check_anchor(const char* begin, const char* end, const char* p,
+                                             bool& no_gt_after_script) noexcept {
   switch (*p) {
     case '<':
       // `<script[^>]*>`: once a '<script' has no '>' after it, no later one has.
@@ -167,7 +172,7 @@ std::string_view check_anchor(const char* begin, const char* end, const char* p,
 // pass stops only at the bytes that anchor a pattern: '<' (<script), '(' (eval( and
 // exec(), ':' (javascript:) and 'p'/'P' (import os, __import__, subprocess); each stop is
 // then checked in both directions. With SSE2, 16 bytes are classified at once.
-std::string_view find_unsafe(std::string_view text) noexcept {
+MCP_HTM_INLINE std::string_view find_unsafe(std::string_view text) noexcept {
   const char* const begin = text.data();
   const char* const end = begin + text.size();
   bool no_gt_after_script = false;
@@ -203,34 +208,35 @@ std::string_view find_unsafe(std::string_view text) noexcept {
 // ---------------------------------------------------------------------------------------
 // Numbers
 
-constexpr double kTwo63 = 9223372036854775808.0;   // 2^63
-constexpr double kTwo64 = 18446744073709551616.0;  // 2^64
+MCP_HTM_INLINE constexpr double kTwo63 = 9223372036854775808.0;   // 2^63
+MCP_HTM_INLINE constexpr double kTwo64 = 18446744073709551616.0;  // 2^64
 
 // value < bound, exactly.
-bool less_than(std::int64_t value, double bound) noexcept {
+MCP_HTM_INLINE bool less_than(std::int64_t value, double bound) noexcept {
   if (bound >= kTwo63) return true;
   if (bound < -kTwo63) return false;
   return value < static_cast<std::int64_t>(std::ceil(bound));
 }
-bool greater_than(std::int64_t value, double bound) noexcept {
+MCP_HTM_INLINE bool greater_than(std::int64_t value, double bound) noexcept {
   if (bound >= kTwo63) return false;
   if (bound < -kTwo63) return true;
   return value > static_cast<std::int64_t>(std::floor(bound));
 }
-bool less_than(std::uint64_t value, double bound) noexcept {
+MCP_HTM_INLINE bool less_than(std::uint64_t value, double bound) noexcept {
   if (bound >= kTwo64) return true;
   if (bound <= 0) return false;
   return value < static_cast<std::uint64_t>(std::ceil(bound));
 }
-bool greater_than(std::uint64_t value, double bound) noexcept {
+MCP_HTM_INLINE bool greater_than(std::uint64_t value, double bound) noexcept {
   if (bound >= kTwo64) return false;
   if (bound < 0) return true;
   return value > static_cast<std::uint64_t>(std::floor(bound));
 }
-bool less_than(double value, double bound) noexcept { return value < bound; }
-bool greater_than(double value, double bound) noexcept { return value > bound; }
+MCP_HTM_INLINE bool less_than(double value, double bound) noexcept { return value < bound; }
+MCP_HTM_INLINE bool greater_than(double value, double bound) noexcept { return value > bound; }
 
-void check_bounds_are_numbers(std::optional<double> min_value, std::optional<double> max_value) {
+MCP_HTM_INLINE void check_bounds_are_numbers(std::optional<double> min_value,
+                                             std::optional<double> max_value) {
   if ((min_value && std::isnan(*min_value)) || (max_value && std::isnan(*max_value))) {
     throw std::invalid_argument("validate_numeric_range: a bound is NaN");
   }
@@ -239,26 +245,26 @@ void check_bounds_are_numbers(std::optional<double> min_value, std::optional<dou
 // ---------------------------------------------------------------------------------------
 // Search filters
 
-bool is_filter_scalar(const Json& value) {
+MCP_HTM_INLINE bool is_filter_scalar(const Json& value) {
   return value.is_string() || value.is_number() || value.is_boolean();
 }
 
-constexpr std::string_view kScalarOperators[] = {"min", "max", "gte", "lte",
-                                                 "gt",  "lt",  "eq",  "ne"};
-constexpr std::string_view kListOperators[] = {"in", "nin"};
-constexpr std::size_t kMaxFilters = 50;
-constexpr std::size_t kMaxFilterKey = 100;
-constexpr std::size_t kMaxFilterList = 1000;
+MCP_HTM_INLINE constexpr std::string_view kScalarOperators[] = {"min", "max", "gte", "lte",
+                                                                "gt",  "lt",  "eq",  "ne"};
+MCP_HTM_INLINE constexpr std::string_view kListOperators[] = {"in", "nin"};
+MCP_HTM_INLINE constexpr std::size_t kMaxFilters = 50;
+MCP_HTM_INLINE constexpr std::size_t kMaxFilterKey = 100;
+MCP_HTM_INLINE constexpr std::size_t kMaxFilterList = 1000;
 
 // ---------------------------------------------------------------------------------------
 // File paths
 
 namespace fs = std::filesystem;
 
-bool is_separator(char c) noexcept { return c == '/' || c == '\\'; }
+MCP_HTM_INLINE bool is_separator(char c) noexcept { return c == '/' || c == '\\'; }
 
 // The path's name's last extension, Python's Path.suffix: "" for ".bashrc" and "a.".
-std::string_view suffix_of(std::string_view path) {
+MCP_HTM_INLINE std::string_view suffix_of(std::string_view path) {
   std::size_t name_start = path.size();
   while (name_start > 0 && !is_separator(path[name_start - 1])) --name_start;
   const std::string_view name = path.substr(name_start);
@@ -270,7 +276,7 @@ std::string_view suffix_of(std::string_view path) {
 // Resolves `path` (absolute) as the kernel would, component by component, following
 // symbolic links -- dangling ones too: a link's target is where a write through it
 // would land -- and treating missing components as plain names.
-fs::path resolve_physically(const fs::path& path) {
+MCP_HTM_INLINE fs::path resolve_physically(const fs::path& path) {
   const fs::path relative = path.relative_path();
   std::deque<fs::path> pending(relative.begin(), relative.end());
   fs::path current = path.root_path();
@@ -302,7 +308,7 @@ fs::path resolve_physically(const fs::path& path) {
   return current;
 }
 
-bool is_within(const fs::path& root, const fs::path& path) {
+MCP_HTM_INLINE bool is_within(const fs::path& root, const fs::path& path) {
   auto r = root.begin();
   auto p = path.begin();
   for (; r != root.end(); ++r, ++p) {
@@ -315,13 +321,14 @@ bool is_within(const fs::path& root, const fs::path& path) {
 // ---------------------------------------------------------------------------------------
 // Model names
 
-constexpr std::string_view kModelPrefixes[] = {
+MCP_HTM_INLINE constexpr std::string_view kModelPrefixes[] = {
     "sentence-transformers/", "all-",   "openai/",         "cohere/",
     "huggingface/",           "local/", "text-embedding-", "multilingual-",
 };
-constexpr std::size_t kMaxCachedModelName = 512;
+MCP_HTM_INLINE constexpr std::size_t kMaxCachedModelName = 512;
 
-}  // namespace
+}  // namespace detail::validator_impl
+using namespace detail::validator_impl;
 
 // ---------------------------------------------------------------------------------------
 // EnhancedParameterValidator
@@ -333,24 +340,24 @@ enum class EnhancedParameterValidator::ModelVerdict : std::uint8_t {
   bad_utf8,
 };
 
-EnhancedParameterValidator::EnhancedParameterValidator()
+MCP_HTM_INLINE EnhancedParameterValidator::EnhancedParameterValidator()
     : EnhancedParameterValidator(ValidatorOptions{}) {}
 
-EnhancedParameterValidator::EnhancedParameterValidator(ValidatorOptions options)
+MCP_HTM_INLINE EnhancedParameterValidator::EnhancedParameterValidator(ValidatorOptions options)
     : options_(std::move(options)) {}
 
-EnhancedParameterValidator::~EnhancedParameterValidator() = default;
+MCP_HTM_INLINE EnhancedParameterValidator::~EnhancedParameterValidator() = default;
 
-void EnhancedParameterValidator::fail(std::string_view field, std::string reason) {
+MCP_HTM_INLINE void EnhancedParameterValidator::fail(std::string_view field, std::string reason) {
   validation_errors_.fetch_add(1, std::memory_order_relaxed);
   throw ValidationError(std::string(field), std::move(reason));
 }
 
-std::string EnhancedParameterValidator::validate_text_input(std::string_view text,
-                                                            std::size_t max_length,
-                                                            std::size_t min_length,
-                                                            bool allow_empty,
-                                                            std::string_view field) {
+MCP_HTM_INLINE std::string EnhancedParameterValidator::validate_text_input(std::string_view text,
+                                                                           std::size_t max_length,
+                                                                           std::size_t min_length,
+                                                                           bool allow_empty,
+                                                                           std::string_view field) {
   count_validation();
   const auto scan = scan_utf8(text, max_length);
   if (!scan.valid) fail(field, utf8_error("Text", scan.error_offset));
@@ -367,12 +374,14 @@ std::string EnhancedParameterValidator::validate_text_input(std::string_view tex
   return std::string(trimmed.text);
 }
 
-bool EnhancedParameterValidator::is_known_model_name(std::string_view model_name) noexcept {
+MCP_HTM_INLINE bool EnhancedParameterValidator::is_known_model_name(
+    std::string_view model_name) noexcept {
   return std::any_of(std::begin(kModelPrefixes), std::end(kModelPrefixes),
                      [&](std::string_view prefix) { return model_name.starts_with(prefix); });
 }
 
-std::string EnhancedParameterValidator::validate_model_name(std::string_view model_name) {
+MCP_HTM_INLINE std::string EnhancedParameterValidator::validate_model_name(
+    std::string_view model_name) {
   static constexpr std::string_view kField = "model_name";
   auto reject = [&](ModelVerdict verdict, bool counted) {
     std::string reason = verdict == ModelVerdict::empty
@@ -420,7 +429,8 @@ std::string EnhancedParameterValidator::validate_model_name(std::string_view mod
   return std::string(model_name);
 }
 
-std::string EnhancedParameterValidator::validate_ipfs_hash(std::string_view ipfs_hash) {
+MCP_HTM_INLINE std::string EnhancedParameterValidator::validate_ipfs_hash(
+    std::string_view ipfs_hash) {
   static constexpr std::string_view kField = "ipfs_hash";
   count_validation();
   const auto scan = scan_utf8(ipfs_hash);
@@ -443,12 +453,12 @@ std::string EnhancedParameterValidator::validate_ipfs_hash(std::string_view ipfs
   return std::string(ipfs_hash);
 }
 
-void EnhancedParameterValidator::check_none(std::string_view name, bool allow_none) {
+MCP_HTM_INLINE void EnhancedParameterValidator::check_none(std::string_view name, bool allow_none) {
   count_validation();
   if (!allow_none) fail(name, "Value must be a number");
 }
 
-namespace {
+namespace detail::validator_impl {
 template <typename T>
 std::optional<std::string> range_violation(T value, std::optional<double> min_value,
                                            std::optional<double> max_value) {
@@ -463,7 +473,8 @@ std::optional<std::string> range_violation(T value, std::optional<double> min_va
   }
   return std::nullopt;
 }
-}  // namespace
+}  // namespace detail::validator_impl
+using namespace detail::validator_impl;
 
 template <class Number>
 void EnhancedParameterValidator::check_range(Number value, std::string_view name,
@@ -481,10 +492,9 @@ template void EnhancedParameterValidator::check_range(std::int64_t, std::string_
 template void EnhancedParameterValidator::check_range(std::uint64_t, std::string_view,
                                                       std::optional<double>, std::optional<double>);
 
-Json EnhancedParameterValidator::validate_numeric_range(const Json& value, std::string_view name,
-                                                        std::optional<double> min_value,
-                                                        std::optional<double> max_value,
-                                                        bool allow_none) {
+MCP_HTM_INLINE Json EnhancedParameterValidator::validate_numeric_range(
+    const Json& value, std::string_view name, std::optional<double> min_value,
+    std::optional<double> max_value, bool allow_none) {
   if (value.is_number_unsigned()) {
     check_range(value.get<std::uint64_t>(), name, min_value, max_value);
   } else if (value.is_number_integer()) {
@@ -502,7 +512,8 @@ Json EnhancedParameterValidator::validate_numeric_range(const Json& value, std::
   return value;
 }
 
-std::string EnhancedParameterValidator::validate_collection_name(std::string_view collection_name) {
+MCP_HTM_INLINE std::string EnhancedParameterValidator::validate_collection_name(
+    std::string_view collection_name) {
   static constexpr std::string_view kField = "collection_name";
   count_validation();
   const auto scan = scan_utf8(collection_name);
@@ -531,7 +542,7 @@ std::string EnhancedParameterValidator::validate_collection_name(std::string_vie
   return std::string(collection_name);
 }
 
-Json EnhancedParameterValidator::validate_search_filters(const Json& filters) {
+MCP_HTM_INLINE Json EnhancedParameterValidator::validate_search_filters(const Json& filters) {
   static constexpr std::string_view kField = "filters";
   count_validation();
   if (!filters.is_object()) {
@@ -605,7 +616,7 @@ Json EnhancedParameterValidator::validate_search_filters(const Json& filters) {
   return filters;
 }
 
-std::string EnhancedParameterValidator::validate_file_path(
+MCP_HTM_INLINE std::string EnhancedParameterValidator::validate_file_path(
     std::string_view file_path, bool check_exists,
     const std::vector<std::string>& allowed_extensions,
     const std::optional<std::filesystem::path>& root) {
@@ -682,7 +693,7 @@ std::string EnhancedParameterValidator::validate_file_path(
   return tidy;
 }
 
-std::string EnhancedParameterValidator::validate_url(
+MCP_HTM_INLINE std::string EnhancedParameterValidator::validate_url(
     std::string_view url, const std::vector<std::string>& allowed_schemes) {
   static constexpr std::string_view kField = "url";
   count_validation();
@@ -761,7 +772,8 @@ std::string EnhancedParameterValidator::validate_url(
   return std::string(url);
 }
 
-Json EnhancedParameterValidator::validate_json_schema(Json data, const Json& schema) {
+MCP_HTM_INLINE Json EnhancedParameterValidator::validate_json_schema(Json data,
+                                                                     const Json& schema) {
   std::optional<JsonSchema> compiled;
   try {
     compiled.emplace(schema);
@@ -772,7 +784,8 @@ Json EnhancedParameterValidator::validate_json_schema(Json data, const Json& sch
   return validate_json_schema(std::move(data), *compiled);
 }
 
-Json EnhancedParameterValidator::validate_json_schema(Json data, const JsonSchema& schema) {
+MCP_HTM_INLINE Json EnhancedParameterValidator::validate_json_schema(Json data,
+                                                                     const JsonSchema& schema) {
   count_validation();
   if (schema.accepts(data)) return data;
   std::string reason = "Schema validation failed: ";
@@ -787,18 +800,18 @@ Json EnhancedParameterValidator::validate_json_schema(Json data, const JsonSchem
   fail("schema", std::move(reason));
 }
 
-ValidationMetrics EnhancedParameterValidator::metrics() const noexcept {
+MCP_HTM_INLINE ValidationMetrics EnhancedParameterValidator::metrics() const noexcept {
   return {validations_performed_.load(std::memory_order_relaxed),
           validation_errors_.load(std::memory_order_relaxed),
           cache_hits_.load(std::memory_order_relaxed)};
 }
 
-void EnhancedParameterValidator::clear_cache() {
+MCP_HTM_INLINE void EnhancedParameterValidator::clear_cache() {
   std::unique_lock lock(cache_mutex_);
   model_cache_.clear();
 }
 
-std::size_t EnhancedParameterValidator::cache_size() const {
+MCP_HTM_INLINE std::size_t EnhancedParameterValidator::cache_size() const {
   std::shared_lock lock(cache_mutex_);
   return model_cache_.size();
 }

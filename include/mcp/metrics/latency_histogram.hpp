@@ -64,4 +64,8 @@ class LatencyHistogram {
 
 }  // namespace mcp::metrics
 
+#ifdef MCP_HTM_HEADER_ONLY
+#include <mcp/impl/metrics/latency_histogram.ipp>
+#endif
+
 #endif  // MCP_HTM_METRICS_LATENCY_HISTOGRAM_HPP

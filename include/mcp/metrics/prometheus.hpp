@@ -30,4 +30,8 @@ inline constexpr std::string_view prometheus_content_type =
 
 }  // namespace mcp::metrics
 
+#ifdef MCP_HTM_HEADER_ONLY
+#include <mcp/impl/metrics/prometheus.ipp>
+#endif
+
 #endif  // MCP_HTM_METRICS_PROMETHEUS_HPP

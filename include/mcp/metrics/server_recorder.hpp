@@ -79,4 +79,8 @@ class ServerMetricsRecorder {
 
 }  // namespace mcp::metrics
 
+#ifdef MCP_HTM_HEADER_ONLY
+#include <mcp/impl/metrics/server_recorder.ipp>
+#endif
+
 #endif  // MCP_HTM_METRICS_SERVER_RECORDER_HPP

@@ -97,4 +97,8 @@ struct MetricsSnapshot {
 
 }  // namespace mcp::metrics
 
+#ifdef MCP_HTM_HEADER_ONLY
+#include <mcp/impl/metrics/snapshot.ipp>
+#endif
+
 #endif  // MCP_HTM_METRICS_SNAPSHOT_HPP

@@ -42,4 +42,8 @@ struct TraceContext {
 
 }  // namespace mcp::metrics
 
+#ifdef MCP_HTM_HEADER_ONLY
+#include <mcp/impl/metrics/trace_context.ipp>
+#endif
+
 #endif  // MCP_HTM_METRICS_TRACE_CONTEXT_HPP

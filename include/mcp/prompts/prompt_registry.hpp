@@ -163,4 +163,8 @@ class PromptRegistry {
 
 }  // namespace mcp
 
+#ifdef MCP_HTM_HEADER_ONLY
+#include <mcp/impl/prompts/prompt_registry.ipp>
+#endif
+
 #endif  // MCP_HTM_PROMPTS_PROMPT_REGISTRY_HPP

@@ -198,4 +198,8 @@ class ResourceRegistry {
 
 }  // namespace mcp
 
+#ifdef MCP_HTM_HEADER_ONLY
+#include <mcp/impl/resources/resource_registry.ipp>
+#endif
+
 #endif  // MCP_HTM_RESOURCES_RESOURCE_REGISTRY_HPP

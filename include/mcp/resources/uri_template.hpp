@@ -56,4 +56,8 @@ class UriTemplate {
 
 }  // namespace mcp
 
+#ifdef MCP_HTM_HEADER_ONLY
+#include <mcp/impl/resources/uri_template.ipp>
+#endif
+
 #endif  // MCP_HTM_RESOURCES_URI_TEMPLATE_HPP

@@ -1,13 +1,16 @@
-// src/metrics/latency_histogram.cpp -- LatencyHistogram snapshots.
+// mcp/impl/metrics/latency_histogram.ipp -- LatencyHistogram snapshots.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
+#pragma once
+
+#include <mcp/detail/config.hpp>
 #include <mcp/metrics/latency_histogram.hpp>
 
 #include <algorithm>
 
 namespace mcp::metrics {
 
-HistogramSnapshot LatencyHistogram::snapshot() const {
+MCP_HTM_INLINE HistogramSnapshot LatencyHistogram::snapshot() const {
   HistogramSnapshot out;
   out.bounds_seconds.reserve(latency_bounds_ns.size());
   for (const std::int64_t bound : latency_bounds_ns) {
@@ -22,7 +25,7 @@ HistogramSnapshot LatencyHistogram::snapshot() const {
   return out;
 }
 
-void HistogramSnapshot::merge(const HistogramSnapshot& other) {
+MCP_HTM_INLINE void HistogramSnapshot::merge(const HistogramSnapshot& other) {
   if (counts.empty()) {
     *this = other;
     return;

@@ -1,6 +1,9 @@
-// src/metrics/prometheus.cpp -- text exposition format 0.0.4 from a MetricsSnapshot.
+// mcp/impl/metrics/prometheus.ipp -- text exposition format 0.0.4 from a MetricsSnapshot.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
+#pragma once
+
+#include <mcp/detail/config.hpp>
 #include <mcp/metrics/prometheus.hpp>
 
 #include <array>
@@ -11,10 +14,10 @@
 #include <fmt/format.h>
 
 namespace mcp::metrics {
-namespace {
+namespace prometheus_impl {
 
 // A label value with `\`, `"` and newlines escaped, as the format requires.
-std::string escape(std::string_view value) {
+MCP_HTM_INLINE std::string escape(std::string_view value) {
   std::string out;
   out.reserve(value.size());
   for (const char c : value) {
@@ -34,8 +37,8 @@ std::string escape(std::string_view value) {
 using Labels = std::vector<std::pair<std::string_view, std::string_view>>;
 
 // `{a="x",b="y"}` (labels with empty values are left out), or "" for none.
-std::string label_text(const Labels& labels, std::string_view extra_name = {},
-                       std::string_view extra_value = {}) {
+MCP_HTM_INLINE std::string label_text(const Labels& labels, std::string_view extra_name = {},
+                                      std::string_view extra_value = {}) {
   std::string out;
   auto add = [&out](std::string_view name, std::string_view value) {
     out += out.empty() ? "{" : ",";
@@ -77,11 +80,11 @@ class Writer {
   std::string out_;
 };
 
-constexpr std::array<BreakerState, 5> breaker_states = {
+MCP_HTM_INLINE constexpr std::array<BreakerState, 5> breaker_states = {
     BreakerState::closed, BreakerState::open, BreakerState::half_open, BreakerState::forced_open,
     BreakerState::disabled};
 
-void write_server(Writer& w, const ServerMetrics& s) {
+MCP_HTM_INLINE void write_server(Writer& w, const ServerMetrics& s) {
   w.family("mcp_server_operation_duration_seconds", "histogram",
            "Duration of MCP requests handled by the server (OpenTelemetry "
            "mcp.server.operation.duration).");
@@ -106,7 +109,7 @@ void write_server(Writer& w, const ServerMetrics& s) {
   w.sample("mcp_htm_server_streams_open", transport, s.streams_open);
 }
 
-void write_manager(Writer& w, const ManagerMetrics& m) {
+MCP_HTM_INLINE void write_manager(Writer& w, const ManagerMetrics& m) {
   const auto& cats = m.categories;
   w.family("mcp_htm_category_calls_total", "counter",
            "Finished tool calls by category and outcome.");
@@ -176,9 +179,10 @@ void write_manager(Writer& w, const ManagerMetrics& m) {
   w.sample("mcp_htm_calls_in_flight", {}, m.calls_in_flight);
 }
 
-}  // namespace
+}  // namespace prometheus_impl
+using namespace prometheus_impl;
 
-std::string to_prometheus(const MetricsSnapshot& snapshot) {
+MCP_HTM_INLINE std::string to_prometheus(const MetricsSnapshot& snapshot) {
   Writer w;
   if (snapshot.server) write_server(w, *snapshot.server);
   write_manager(w, snapshot.manager);

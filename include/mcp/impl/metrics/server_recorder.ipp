@@ -1,6 +1,9 @@
-// src/metrics/server_recorder.cpp -- ServerMetricsRecorder.
+// mcp/impl/metrics/server_recorder.ipp -- ServerMetricsRecorder.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
+#pragma once
+
+#include <mcp/detail/config.hpp>
 #include <mcp/metrics/server_recorder.hpp>
 
 #include <algorithm>
@@ -8,10 +11,11 @@
 
 namespace mcp::metrics {
 
-ServerMetricsRecorder::ServerMetricsRecorder(std::string network_transport)
+MCP_HTM_INLINE ServerMetricsRecorder::ServerMetricsRecorder(std::string network_transport)
     : transport_(std::move(network_transport)) {}
 
-std::string_view ServerMetricsRecorder::bounded_method(std::string_view method) noexcept {
+MCP_HTM_INLINE std::string_view ServerMetricsRecorder::bounded_method(
+    std::string_view method) noexcept {
   static constexpr std::array<std::string_view, 16> known = {"initialize",
                                                              "ping",
                                                              "tools/list",
@@ -34,10 +38,11 @@ std::string_view ServerMetricsRecorder::bounded_method(std::string_view method) 
   return "other";
 }
 
-void ServerMetricsRecorder::record_operation(std::string_view method, std::string_view tool,
-                                             std::string_view error_type,
-                                             std::string_view protocol_version,
-                                             std::chrono::nanoseconds duration) {
+MCP_HTM_INLINE void ServerMetricsRecorder::record_operation(std::string_view method,
+                                                            std::string_view tool,
+                                                            std::string_view error_type,
+                                                            std::string_view protocol_version,
+                                                            std::chrono::nanoseconds duration) {
   const std::string_view bounded = bounded_method(method);
   const std::size_t bucket = latency_bucket(duration.count());
   std::lock_guard lock(mutex_);
@@ -53,7 +58,7 @@ void ServerMetricsRecorder::record_operation(std::string_view method, std::strin
   it->second.sum_ns += duration.count();
 }
 
-ServerMetrics ServerMetricsRecorder::snapshot() const {
+MCP_HTM_INLINE ServerMetrics ServerMetricsRecorder::snapshot() const {
   ServerMetrics out;
   out.network_transport = transport_;
   out.notifications = notifications_.load(std::memory_order_relaxed);

@@ -1,31 +1,36 @@
-// src/metrics/trace_context.cpp -- W3C traceparent validation.
+// mcp/impl/metrics/trace_context.ipp -- W3C traceparent validation.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
+#pragma once
+
+#include <mcp/detail/config.hpp>
 #include <mcp/metrics/trace_context.hpp>
 
 namespace mcp::metrics {
-namespace {
+namespace trace_context_impl {
 
-bool lower_hex(std::string_view s) noexcept {
+MCP_HTM_INLINE bool lower_hex(std::string_view s) noexcept {
   for (const char c : s) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   }
   return true;
 }
 
-bool all_zero(std::string_view s) noexcept {
+MCP_HTM_INLINE bool all_zero(std::string_view s) noexcept {
   return s.find_first_not_of('0') == std::string_view::npos;
 }
 
-int hex_value(char c) noexcept { return c <= '9' ? c - '0' : c - 'a' + 10; }
+MCP_HTM_INLINE int hex_value(char c) noexcept { return c <= '9' ? c - '0' : c - 'a' + 10; }
 
-}  // namespace
+}  // namespace trace_context_impl
+using namespace trace_context_impl;
 
-bool TraceContext::sampled() const noexcept {
+MCP_HTM_INLINE bool TraceContext::sampled() const noexcept {
   return traceparent.size() >= 55 && (hex_value(traceparent[54]) & 1) != 0;
 }
 
-std::optional<TraceContext> parse_traceparent(std::string_view value, std::string_view state) {
+MCP_HTM_INLINE std::optional<TraceContext> parse_traceparent(std::string_view value,
+                                                             std::string_view state) {
   if (value.size() < 55) return std::nullopt;
   const std::string_view version = value.substr(0, 2);
   if (!lower_hex(version) || version == "ff") return std::nullopt;
@@ -45,7 +50,7 @@ std::optional<TraceContext> parse_traceparent(std::string_view value, std::strin
   return out;
 }
 
-std::optional<TraceContext> trace_context_of(const Json& params) {
+MCP_HTM_INLINE std::optional<TraceContext> trace_context_of(const Json& params) {
   if (!params.is_object()) return std::nullopt;
   const auto meta = params.find("_meta");
   if (meta == params.end() || !meta->is_object()) return std::nullopt;

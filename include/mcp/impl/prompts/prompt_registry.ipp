@@ -1,6 +1,9 @@
-// src/prompts/prompt_registry.cpp -- prompts: listing, argument validation, running.
+// mcp/impl/prompts/prompt_registry.ipp -- prompts: listing, argument validation, running.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
+#pragma once
+
+#include <mcp/detail/config.hpp>
 #include <mcp/prompts/prompt_registry.hpp>
 
 #include <algorithm>
@@ -13,9 +16,9 @@
 #endif
 
 namespace mcp {
-namespace {
+namespace detail::prompt_registry_impl {
 
-Json prompt_json(const PromptSpec& spec) {
+MCP_HTM_INLINE Json prompt_json(const PromptSpec& spec) {
   Json out = {{"name", spec.name}, {"description", spec.description}};
   if (!spec.title.empty()) out["title"] = spec.title;
   if (!spec.arguments.empty()) {
@@ -32,7 +35,7 @@ Json prompt_json(const PromptSpec& spec) {
 
 /// The request's arguments checked against the prompt's: an object of strings, every
 /// required one present, none unknown.
-PromptArguments validate(const PromptSpec& spec, const Json& given) {
+MCP_HTM_INLINE PromptArguments validate(const PromptSpec& spec, const Json& given) {
   PromptArguments out;
   if (!given.is_null() && !given.is_object()) {
     throw PromptError(fmt::format("prompt '{}': \"arguments\" must be an object", spec.name));
@@ -62,7 +65,7 @@ PromptArguments validate(const PromptSpec& spec, const Json& given) {
   return out;
 }
 
-Json prompt_result(Json answer, const PromptSpec& spec) {
+MCP_HTM_INLINE Json prompt_result(Json answer, const PromptSpec& spec) {
   if (answer.is_array()) answer = Json{{"messages", std::move(answer)}};
   if (!answer.is_object() || !answer.contains("messages") || !answer["messages"].is_array()) {
     throw std::runtime_error(fmt::format(
@@ -73,9 +76,11 @@ Json prompt_result(Json answer, const PromptSpec& spec) {
   return answer;
 }
 
-}  // namespace
+}  // namespace detail::prompt_registry_impl
+using namespace detail::prompt_registry_impl;
 
-void PromptRegistry::add_entry(PromptSpec spec, SyncPromptHandler sync, AsyncPromptHandler async) {
+MCP_HTM_INLINE void PromptRegistry::add_entry(PromptSpec spec, SyncPromptHandler sync,
+                                              AsyncPromptHandler async) {
   if (spec.name.empty()) throw std::invalid_argument("a prompt needs a name");
   for (std::size_t i = 0; i < spec.arguments.size(); ++i) {
     if (spec.arguments[i].name.empty()) {
@@ -103,7 +108,7 @@ void PromptRegistry::add_entry(PromptSpec spec, SyncPromptHandler sync, AsyncPro
   emit();
 }
 
-bool PromptRegistry::remove(std::string_view name) {
+MCP_HTM_INLINE bool PromptRegistry::remove(std::string_view name) {
   bool removed = false;
   {
     const std::lock_guard lock(mutex_);
@@ -113,7 +118,7 @@ bool PromptRegistry::remove(std::string_view name) {
   return removed;
 }
 
-std::vector<Json> PromptRegistry::list() const {
+MCP_HTM_INLINE std::vector<Json> PromptRegistry::list() const {
   const std::lock_guard lock(mutex_);
   std::vector<Json> out;
   out.reserve(prompts_.size());
@@ -121,7 +126,8 @@ std::vector<Json> PromptRegistry::list() const {
   return out;
 }
 
-std::shared_ptr<const PromptRegistry::Entry> PromptRegistry::find(std::string_view name) const {
+MCP_HTM_INLINE std::shared_ptr<const PromptRegistry::Entry> PromptRegistry::find(
+    std::string_view name) const {
   const std::lock_guard lock(mutex_);
   for (const auto& e : prompts_) {
     if (e->spec.name == name) return e;
@@ -129,10 +135,12 @@ std::shared_ptr<const PromptRegistry::Entry> PromptRegistry::find(std::string_vi
   return nullptr;
 }
 
-bool PromptRegistry::contains(std::string_view name) const { return find(name) != nullptr; }
+MCP_HTM_INLINE bool PromptRegistry::contains(std::string_view name) const {
+  return find(name) != nullptr;
+}
 
-asio::awaitable<Json> PromptRegistry::get(std::string name, Json arguments,
-                                          RequestContext context) const {
+MCP_HTM_INLINE asio::awaitable<Json> PromptRegistry::get(std::string name, Json arguments,
+                                                         RequestContext context) const {
   auto entry = find(name);
   if (!entry) throw PromptError(fmt::format("unknown prompt '{}'", name));
   PromptRequest request{validate(entry->spec, arguments), std::move(context)};
@@ -145,7 +153,8 @@ asio::awaitable<Json> PromptRegistry::get(std::string name, Json arguments,
   co_return prompt_result(std::move(answer), entry->spec);
 }
 
-Completer PromptRegistry::completer(std::string_view prompt, std::string_view argument) const {
+MCP_HTM_INLINE Completer PromptRegistry::completer(std::string_view prompt,
+                                                   std::string_view argument) const {
   auto entry = find(prompt);
   if (!entry) return {};
   for (const auto& arg : entry->spec.arguments) {
@@ -154,7 +163,7 @@ Completer PromptRegistry::completer(std::string_view prompt, std::string_view ar
   return {};
 }
 
-bool PromptRegistry::has_completers() const {
+MCP_HTM_INLINE bool PromptRegistry::has_completers() const {
   const std::lock_guard lock(mutex_);
   for (const auto& e : prompts_) {
     for (const auto& arg : e->spec.arguments) {
@@ -164,19 +173,19 @@ bool PromptRegistry::has_completers() const {
   return false;
 }
 
-std::size_t PromptRegistry::subscribe(Listener listener) {
+MCP_HTM_INLINE std::size_t PromptRegistry::subscribe(Listener listener) {
   const std::lock_guard lock(mutex_);
   const std::size_t id = next_listener_++;
   listeners_.emplace(id, std::make_shared<const Listener>(std::move(listener)));
   return id;
 }
 
-void PromptRegistry::unsubscribe(std::size_t id) {
+MCP_HTM_INLINE void PromptRegistry::unsubscribe(std::size_t id) {
   const std::lock_guard lock(mutex_);
   listeners_.erase(id);
 }
 
-void PromptRegistry::emit() {
+MCP_HTM_INLINE void PromptRegistry::emit() {
   std::vector<std::shared_ptr<const Listener>> listeners;
   {
     const std::lock_guard lock(mutex_);

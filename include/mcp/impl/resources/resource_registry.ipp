@@ -1,7 +1,10 @@
-// src/resources/resource_registry.cpp -- static resources and templates: lookup, reading,
+// mcp/impl/resources/resource_registry.ipp -- static resources and templates: lookup, reading,
 // completers, change listeners.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
+#pragma once
+
+#include <mcp/detail/config.hpp>
 #include <mcp/resources/resource_registry.hpp>
 
 #include <algorithm>
@@ -15,9 +18,9 @@
 #endif
 
 namespace mcp {
-namespace {
+namespace detail::resource_registry_impl {
 
-Json spec_json(const ResourceSpec& spec, bool is_template) {
+MCP_HTM_INLINE Json spec_json(const ResourceSpec& spec, bool is_template) {
   Json out = {{is_template ? "uriTemplate" : "uri", spec.uri}, {"name", spec.name}};
   if (!spec.title.empty()) out["title"] = spec.title;
   if (!spec.description.empty()) out["description"] = spec.description;
@@ -27,7 +30,7 @@ Json spec_json(const ResourceSpec& spec, bool is_template) {
 
 /// A handler's answer as a ReadResourceResult: one contents object or an array of them;
 /// a contents object without a uri gets the one read, without a mimeType the spec's.
-Json read_result(Json answer, const std::string& uri, const std::string& mime_type) {
+MCP_HTM_INLINE Json read_result(Json answer, const std::string& uri, const std::string& mime_type) {
   if (answer.is_object() && answer.contains("contents")) return answer;
   Json contents = answer.is_array() ? std::move(answer) : Json::array({std::move(answer)});
   for (auto& item : contents) {
@@ -47,13 +50,15 @@ Json read_result(Json answer, const std::string& uri, const std::string& mime_ty
   return Json{{"contents", std::move(contents)}};
 }
 
-}  // namespace
+}  // namespace detail::resource_registry_impl
+using namespace detail::resource_registry_impl;
 
-ResourceNotFound::ResourceNotFound(const std::string& uri)
+MCP_HTM_INLINE ResourceNotFound::ResourceNotFound(const std::string& uri)
     : std::runtime_error(fmt::format("Resource not found: {}", uri)), uri_(uri) {}
 
-void ResourceRegistry::add_entry(bool is_template, ResourceSpec spec, Handler handler,
-                                 std::map<std::string, Completer, std::less<>> completers) {
+MCP_HTM_INLINE void ResourceRegistry::add_entry(
+    bool is_template, ResourceSpec spec, Handler handler,
+    std::map<std::string, Completer, std::less<>> completers) {
   if (spec.uri.empty()) throw std::invalid_argument("a resource needs a URI");
   if (spec.name.empty()) throw std::invalid_argument("a resource needs a name");
   auto entry = std::make_shared<Entry>(
@@ -84,7 +89,7 @@ void ResourceRegistry::add_entry(bool is_template, ResourceSpec spec, Handler ha
   emit(Change::list_changed, uri);
 }
 
-bool ResourceRegistry::remove(std::string_view uri) {
+MCP_HTM_INLINE bool ResourceRegistry::remove(std::string_view uri) {
   bool removed = false;
   {
     const std::lock_guard lock(mutex_);
@@ -99,9 +104,11 @@ bool ResourceRegistry::remove(std::string_view uri) {
   return removed;
 }
 
-void ResourceRegistry::notify_updated(const std::string& uri) { emit(Change::updated, uri); }
+MCP_HTM_INLINE void ResourceRegistry::notify_updated(const std::string& uri) {
+  emit(Change::updated, uri);
+}
 
-std::vector<Json> ResourceRegistry::list() const {
+MCP_HTM_INLINE std::vector<Json> ResourceRegistry::list() const {
   const std::lock_guard lock(mutex_);
   std::vector<Json> out;
   out.reserve(resources_.size());
@@ -109,7 +116,7 @@ std::vector<Json> ResourceRegistry::list() const {
   return out;
 }
 
-std::vector<Json> ResourceRegistry::list_templates() const {
+MCP_HTM_INLINE std::vector<Json> ResourceRegistry::list_templates() const {
   const std::lock_guard lock(mutex_);
   std::vector<Json> out;
   out.reserve(templates_.size());
@@ -117,8 +124,8 @@ std::vector<Json> ResourceRegistry::list_templates() const {
   return out;
 }
 
-std::shared_ptr<const ResourceRegistry::Entry> ResourceRegistry::find(std::string_view uri,
-                                                                      UriVariables& vars) const {
+MCP_HTM_INLINE std::shared_ptr<const ResourceRegistry::Entry> ResourceRegistry::find(
+    std::string_view uri, UriVariables& vars) const {
   const std::lock_guard lock(mutex_);
   if (auto it = by_uri_.find(uri); it != by_uri_.end()) return it->second;
   for (const auto& e : templates_) {
@@ -130,13 +137,13 @@ std::shared_ptr<const ResourceRegistry::Entry> ResourceRegistry::find(std::strin
   return nullptr;
 }
 
-bool ResourceRegistry::contains(std::string_view uri) const {
+MCP_HTM_INLINE bool ResourceRegistry::contains(std::string_view uri) const {
   UriVariables vars;
   return find(uri, vars) != nullptr;
 }
 
-std::optional<Json> ResourceRegistry::read_now(std::string_view uri,
-                                               const RequestContext& context) const {
+MCP_HTM_INLINE std::optional<Json> ResourceRegistry::read_now(std::string_view uri,
+                                                              const RequestContext& context) const {
   UriVariables vars;
   auto entry = find(uri, vars);
   if (!entry) throw ResourceNotFound(std::string(uri));
@@ -145,7 +152,8 @@ std::optional<Json> ResourceRegistry::read_now(std::string_view uri,
   return read_result(entry->handler.sync(read), read.uri, entry->spec.mime_type);
 }
 
-asio::awaitable<Json> ResourceRegistry::read(std::string uri, RequestContext context) const {
+MCP_HTM_INLINE asio::awaitable<Json> ResourceRegistry::read(std::string uri,
+                                                            RequestContext context) const {
   UriVariables vars;
   auto entry = find(uri, vars);
   if (!entry) throw ResourceNotFound(uri);
@@ -159,8 +167,8 @@ asio::awaitable<Json> ResourceRegistry::read(std::string uri, RequestContext con
   co_return read_result(std::move(answer), uri, entry->spec.mime_type);
 }
 
-Completer ResourceRegistry::completer(std::string_view uri_template,
-                                      std::string_view variable) const {
+MCP_HTM_INLINE Completer ResourceRegistry::completer(std::string_view uri_template,
+                                                     std::string_view variable) const {
   const std::lock_guard lock(mutex_);
   for (const auto& e : templates_) {
     if (e->spec.uri != uri_template) continue;
@@ -169,25 +177,25 @@ Completer ResourceRegistry::completer(std::string_view uri_template,
   return {};
 }
 
-bool ResourceRegistry::has_completers() const {
+MCP_HTM_INLINE bool ResourceRegistry::has_completers() const {
   const std::lock_guard lock(mutex_);
   return std::any_of(templates_.begin(), templates_.end(),
                      [](const auto& e) { return !e->completers.empty(); });
 }
 
-std::size_t ResourceRegistry::subscribe(Listener listener) {
+MCP_HTM_INLINE std::size_t ResourceRegistry::subscribe(Listener listener) {
   const std::lock_guard lock(mutex_);
   const std::size_t id = next_listener_++;
   listeners_.emplace(id, std::make_shared<const Listener>(std::move(listener)));
   return id;
 }
 
-void ResourceRegistry::unsubscribe(std::size_t id) {
+MCP_HTM_INLINE void ResourceRegistry::unsubscribe(std::size_t id) {
   const std::lock_guard lock(mutex_);
   listeners_.erase(id);
 }
 
-void ResourceRegistry::emit(Change change, const std::string& uri) {
+MCP_HTM_INLINE void ResourceRegistry::emit(Change change, const std::string& uri) {
   std::vector<std::shared_ptr<const Listener>> listeners;
   {
     const std::lock_guard lock(mutex_);

@@ -1,6 +1,9 @@
-// src/resources/uri_template.cpp -- RFC 6570 level 1-2 templates: parsing and matching.
+// mcp/impl/resources/uri_template.ipp -- RFC 6570 level 1-2 templates: parsing and matching.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
+#pragma once
+
+#include <mcp/detail/config.hpp>
 #include <mcp/resources/uri_template.hpp>
 
 #include <stdexcept>
@@ -9,26 +12,26 @@
 #include <fmt/format.h>
 
 namespace mcp {
-namespace {
+namespace detail::uri_template_impl {
 
-bool is_alnum(char c) noexcept {
+MCP_HTM_INLINE bool is_alnum(char c) noexcept {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
-bool is_hex(char c) noexcept {
+MCP_HTM_INLINE bool is_hex(char c) noexcept {
   return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
 }
-int hex_value(char c) noexcept {
+MCP_HTM_INLINE int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return c - 'A' + 10;
 }
 /// RFC 3986 unreserved: what a simple `{var}` expansion leaves unencoded.
-bool is_unreserved(char c) noexcept {
+MCP_HTM_INLINE bool is_unreserved(char c) noexcept {
   return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
 /// RFC 6570 varname: varchar *( ["."] varchar ), varchar = ALPHA / DIGIT / "_" / pct-encoded.
-bool valid_varname(std::string_view name) noexcept {
+MCP_HTM_INLINE bool valid_varname(std::string_view name) noexcept {
   if (name.empty() || name.front() == '.' || name.back() == '.') return false;
   for (std::size_t i = 0; i < name.size(); ++i) {
     const char c = name[i];
@@ -44,7 +47,7 @@ bool valid_varname(std::string_view name) noexcept {
 }
 
 /// `text` with each %XX decoded; nullopt for a malformed triplet.
-std::optional<std::string> percent_decode(std::string_view text) {
+MCP_HTM_INLINE std::optional<std::string> percent_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -59,9 +62,10 @@ std::optional<std::string> percent_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace
+}  // namespace detail::uri_template_impl
+using namespace detail::uri_template_impl;
 
-UriTemplate::UriTemplate(std::string text) : text_(std::move(text)) {
+MCP_HTM_INLINE UriTemplate::UriTemplate(std::string text) : text_(std::move(text)) {
   std::size_t i = 0;
   while (i < text_.size()) {
     const std::size_t open = text_.find('{', i);
@@ -109,7 +113,7 @@ UriTemplate::UriTemplate(std::string text) : text_(std::move(text)) {
   }
 }
 
-std::vector<std::string> UriTemplate::variables() const {
+MCP_HTM_INLINE std::vector<std::string> UriTemplate::variables() const {
   std::vector<std::string> names;
   for (const auto& part : parts_) {
     if (part.kind != Kind::literal) names.push_back(part.text);
@@ -117,13 +121,14 @@ std::vector<std::string> UriTemplate::variables() const {
   return names;
 }
 
-std::optional<UriVariables> UriTemplate::match(std::string_view uri) const {
+MCP_HTM_INLINE std::optional<UriVariables> UriTemplate::match(std::string_view uri) const {
   UriVariables out;
   if (!match_from(0, uri, out)) return std::nullopt;
   return out;
 }
 
-bool UriTemplate::match_from(std::size_t index, std::string_view rest, UriVariables& out) const {
+MCP_HTM_INLINE bool UriTemplate::match_from(std::size_t index, std::string_view rest,
+                                            UriVariables& out) const {
   if (index == parts_.size()) return rest.empty();
   const Part& part = parts_[index];
   if (part.kind == Kind::literal) {

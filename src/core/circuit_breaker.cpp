@@ -1,0 +1,1 @@
+#include <mcp/impl/circuit_breaker.ipp>

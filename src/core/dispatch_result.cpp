@@ -1,0 +1,1 @@
+#include <mcp/impl/dispatch_result.ipp>

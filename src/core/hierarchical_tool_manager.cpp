@@ -1,0 +1,1 @@
+#include <mcp/impl/hierarchical_tool_manager.ipp>

@@ -1,0 +1,1 @@
+#include <mcp/impl/json_schema.ipp>

@@ -1,0 +1,1 @@
+#include <mcp/impl/metrics/prometheus.ipp>

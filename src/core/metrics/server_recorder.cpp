@@ -1,0 +1,1 @@
+#include <mcp/impl/metrics/server_recorder.ipp>

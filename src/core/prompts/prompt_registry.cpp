@@ -1,0 +1,1 @@
+#include <mcp/impl/prompts/prompt_registry.ipp>

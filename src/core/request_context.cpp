@@ -1,0 +1,1 @@
+#include <mcp/impl/request_context.ipp>

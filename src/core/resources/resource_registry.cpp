@@ -1,0 +1,1 @@
+#include <mcp/impl/resources/resource_registry.ipp>

@@ -1,0 +1,1 @@
+#include <mcp/impl/resources/uri_template.ipp>

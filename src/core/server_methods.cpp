@@ -1,0 +1,1 @@
+#include <mcp/impl/server_methods.ipp>

@@ -1,0 +1,1 @@
+#include <mcp/impl/tool_category.ipp>
