@@ -110,9 +110,9 @@ BENCHMARK(BM_validate_text_input_120);
 /// Runs `body(state, manager)` -- a coroutine holding the benchmark loop -- inside a
 /// single-threaded io_context that this thread runs.
 template <class Body>
-void run_in_loop(benchmark::State& state, Body body) {
+void run_in_loop(benchmark::State& state, Body body, mcp::ManagerOptions options = {}) {
   asio::io_context io(1);
-  mcp::HierarchicalToolManager manager(io.get_executor());
+  mcp::HierarchicalToolManager manager(io.get_executor(), std::move(options));
   manager.register_category(std::make_shared<mcp::bench::NoopCategory>());
   manager.register_category(std::make_shared<mcp::bench::NoopAsyncCategory>());
   std::exception_ptr failure;
@@ -149,6 +149,29 @@ void BM_dispatch_coroutine(benchmark::State& state) {
   });
 }
 BENCHMARK(BM_dispatch_coroutine);
+
+// What a tracing hook costs the dispatch path itself: two virtual calls, two clock reads.
+class NoopHook final : public mcp::DispatchHook {
+ public:
+  void on_start(mcp::DispatchEvent& event) noexcept override {
+    benchmark::DoNotOptimize(event.user_data);
+  }
+  void on_end(const mcp::DispatchEvent& event, const mcp::DispatchResult&) noexcept override {
+    benchmark::DoNotOptimize(event.user_data);
+  }
+};
+
+void BM_dispatch_sync_noop_hook(benchmark::State& state) {
+  mcp::ManagerOptions options;
+  options.hook = std::make_shared<NoopHook>();
+  run_in_loop(
+      state,
+      [](benchmark::State& s, mcp::HierarchicalToolManager& m) {
+        return dispatch_loop(s, m, mcp::bench::kNoopCategory);
+      },
+      std::move(options));
+}
+BENCHMARK(BM_dispatch_sync_noop_hook);
 
 // ---- a typed tool against the same tool on Json ----------------------------------------
 

@@ -5,6 +5,7 @@
 #define MCP_HTM_HIERARCHICAL_TOOL_MANAGER_HPP
 
 #include <mcp/circuit_breaker.hpp>
+#include <mcp/dispatch_hook.hpp>
 #include <mcp/dispatch_parallel.hpp>
 #include <mcp/dispatch_result.hpp>
 #include <mcp/json.hpp>
@@ -36,6 +37,9 @@ struct ManagerOptions {
   BreakerClock breaker_clock;     ///< empty: the breaker's default clock
   /// Deadline of every coroutine tool call unless a shorter one applies.
   std::optional<std::chrono::milliseconds> default_timeout;
+  /// Called around every admitted call (tracing); null: none, at the cost of one test
+  /// per call. See DispatchHook for when it runs.
+  std::shared_ptr<DispatchHook> hook;
 };
 
 /// Options of one category, given at registration.

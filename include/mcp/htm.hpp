@@ -8,6 +8,7 @@
 #include <mcp/completion.hpp>
 #include <mcp/config.hpp>
 #include <mcp/content.hpp>
+#include <mcp/dispatch_hook.hpp>
 #include <mcp/dispatch_parallel.hpp>
 #include <mcp/dispatch_result.hpp>
 #include <mcp/error.hpp>

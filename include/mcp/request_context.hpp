@@ -21,6 +21,10 @@
 
 namespace mcp {
 
+namespace metrics {
+struct TraceContext;  // <mcp/metrics/trace_context.hpp>
+}  // namespace metrics
+
 /// Why a request to the client (RequestContext::ask_client and its helpers) got no answer.
 class ClientRequestError : public std::runtime_error {
  public:
@@ -71,6 +75,11 @@ class RequestReporter {
   /// result (at most `timeout`). Throws ClientRequestError. The default: no client.
   [[nodiscard]] virtual asio::awaitable<Json> ask_client(std::string method, Json params,
                                                          std::chrono::milliseconds timeout);
+  /// The W3C trace context the request carried (`params._meta.traceparent`), or null.
+  /// The default: none. It must stay valid as long as the reporter.
+  [[nodiscard]] virtual const metrics::TraceContext* trace_context() const noexcept {
+    return nullptr;
+  }
 };
 
 /// Handed to tools whose handler takes it as a second parameter:
@@ -133,6 +142,12 @@ class RequestContext {
   /// `roots/list`: the client's roots (`[{"uri", "name"}]`).
   [[nodiscard]] asio::awaitable<Json> list_roots(
       std::chrono::milliseconds timeout = default_client_timeout) const;
+
+  /// The W3C trace context of the request that made the call, or null (none, invalid,
+  /// or a call from C++ whose reporter does not give one). Valid while this context is.
+  [[nodiscard]] const metrics::TraceContext* trace_context() const noexcept {
+    return reporter_ ? reporter_->trace_context() : nullptr;
+  }
 
   /// True when the call came from a client (a reporter is attached).
   [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(reporter_); }

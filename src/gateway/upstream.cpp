@@ -3,6 +3,7 @@
 #include "upstream.hpp"
 
 #include <mcp/client/stdio_client_transport.hpp>
+#include <mcp/metrics/trace_context.hpp>
 #if defined(MCP_HTM_GATEWAY_HTTP)
 #include <mcp/client/http_client_transport.hpp>
 #endif
@@ -317,10 +318,17 @@ asio::awaitable<Json> Upstream::call_tool(std::string name, Json arguments,
   // refuses the call without running it: sent once more, on a new session.
   std::optional<Json> resend;
   if (!config_.url.empty()) resend = arguments;
+  // The caller's W3C trace context goes on upstream, unchanged (the gateway opens no
+  // span of its own; a DispatchHook that does can be told apart by its own ids).
+  Json meta;
+  if (const auto* trace = context.trace_context()) {
+    meta["traceparent"] = trace->traceparent;
+    if (!trace->tracestate.empty()) meta["tracestate"] = trace->tracestate;
+  }
   for (bool first = true;; first = false) {
     try {
       Json result = co_await session->call_tool(
-          name, first ? std::move(arguments) : std::move(*resend), context);
+          name, first ? std::move(arguments) : std::move(*resend), context, meta);
       slot.healthy = true;
       co_return result;
     } catch (const client::ClientError& e) {

@@ -109,6 +109,13 @@ std::shared_ptr<mcp::ToolCategory> make_fault_category(mcp::HierarchicalToolMana
                     co_await timer.async_wait(asio::use_awaitable);
                     co_return steps;
                   });
+  fault->add_tool(mcp::ToolSpec("traceparent", "The traceparent the call came with, or \"\"."),
+                  [](mcp::Json, mcp::RequestContext context) -> mcp::Json {
+                    const auto* trace = context.trace_context();
+                    if (trace == nullptr) return "";
+                    return trace->traceparent +
+                           (trace->tracestate.empty() ? std::string() : ";" + trace->tracestate);
+                  });
   fault->add_tool(mcp::ToolSpec("cancellations", "Calls cancelled so far."),
                   [](mcp::Json) { return cancellations.load(); });
   fault->add_tool(mcp::ToolSpec("max_in_flight", "Most hang/slow calls seen running at once."),

@@ -17,6 +17,8 @@
 #include <asio/use_future.hpp>
 #include <catch2/catch.hpp>
 
+#include "../support/traced_reporter.hpp"
+
 using mcp::Json;
 using namespace std::chrono_literals;
 
@@ -122,6 +124,23 @@ TEST_CASE("a mounted server starts on first use, not at mount", "[gateway]") {
     CHECK(schema["schema"]["inputSchema"]["required"] == Json::array({"text"}));
   });
   CHECK_FALSE(f.status("faulty").running);
+}
+
+TEST_CASE("the caller's trace context is forwarded to the server as params._meta",
+          "[gateway][trace]") {
+  Fixture f(Json{{"faulty", fault_entry()}});
+  f.run([&]() -> asio::awaitable<void> {
+    const std::string traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    mcp::CallOptions traced;
+    traced.context = mcp::test::traced_context(traceparent, "vendor=x");
+    auto result =
+        co_await f.manager.dispatch("faulty", "fault.traceparent", Json::object(), traced);
+    REQUIRE(result.ok());
+    CHECK(text_of(result) == traceparent + ";vendor=x");
+    auto untraced = co_await f.call("faulty", "fault.traceparent");
+    REQUIRE(untraced.ok());
+    CHECK(text_of(untraced).empty());
+  });
 }
 
 TEST_CASE("a crash fails the call at once; the next call restarts the server", "[gateway]") {
@@ -231,14 +250,14 @@ TEST_CASE("tools/list_changed from a server re-reads its tools", "[gateway]") {
   Fixture f(Json{{"faulty", fault_entry()}});
   f.run([&]() -> asio::awaitable<void> {
     Json before = co_await f.manager.list_tools("faulty");
-    CHECK(before["count"] == 11);
+    CHECK(before["count"] == 12);
     CHECK((co_await f.call("faulty", "fault.grow")).ok());
     CHECK(co_await f.eventually([&] {
       auto category = f.manager.loaded_category("faulty");
       return !category || category->find_tool("extra.added") != nullptr;
     }));
     Json after = co_await f.manager.list_tools("faulty");
-    CHECK(after["count"] == 12);
+    CHECK(after["count"] == before["count"].get<int>() + 1);
     auto added = co_await f.call("faulty", "extra.added");
     REQUIRE(added.ok());
     CHECK(text_of(added) == "added");

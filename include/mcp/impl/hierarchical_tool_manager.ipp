@@ -884,6 +884,25 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     out.duration = end - start;
   }
 
+  // ---- tracing hook --------------------------------------------------------------------
+
+  static void hook_start(DispatchHook& hook, DispatchEvent& event, const ToolCall& call,
+                         const RequestContext& context) noexcept {
+    event.category = call.category;
+    event.tool = call.tool;
+    event.trace = context.trace_context();
+    event.start = Clock::now();
+    hook.on_start(event);
+  }
+
+  // After finish(), which moved the call's names into the result: the views follow them.
+  static void hook_end(DispatchHook& hook, DispatchEvent& event,
+                       const DispatchResult& out) noexcept {
+    event.category = out.category;
+    event.tool = out.tool;
+    hook.on_end(event, out);
+  }
+
   // ---- metrics -------------------------------------------------------------------------
 
   std::atomic<std::uint64_t> unknown_category_calls{0};
@@ -1073,9 +1092,11 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     std::size_t limit = 0;             // most workers at once
     bool return_exceptions = true;
     std::optional<TimePoint> deadline;
-    BatchCalls* admitted = nullptr;           // lives in the awaiting frame
-    const RequestContext* context = nullptr;  // so does this
-    std::uint64_t first_request_id = 0;       // of call 0; call i gets first + i
+    BatchCalls* admitted = nullptr;                // lives in the awaiting frame
+    const RequestContext* context = nullptr;       // so does this
+    std::uint64_t first_request_id = 0;            // of call 0; call i gets first + i
+    DispatchHook* hook = nullptr;                  // ManagerOptions::hook
+    std::vector<DispatchEvent>* events = nullptr;  // with a hook: one per call, started
 
     std::atomic<std::size_t> next{0};  // next position in `pending` to claim
     std::atomic<bool> stop{false};     // no more calls start (cancel or fail-fast)
@@ -1170,6 +1191,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
         }
         Impl::finish(call, out, start, Clock::now(), self->first_request_id + i);
         self->impl->record(slot, out);
+        if (self->hook != nullptr) hook_end(*self->hook, (*self->events)[i], out);
         if (!out.ok()) self->note_failure(i);
         self->admitted->report(i, out);
         self->admitted->end_of_worker();
@@ -1208,6 +1230,8 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     const ResultCallback* on_result = nullptr;  // admitted->on_result, one load less per call
     const RequestContext* context = nullptr;
     std::uint64_t first_request_id = 0;  // of call 0; call i gets first + i
+    DispatchHook* hook = nullptr;
+    std::vector<DispatchEvent>* events = nullptr;  // with a hook: one per call
     std::size_t chunk = 0;
     // The helper: 0 not started, 1 running, 2 abandoned (the pass ended before it ran,
     // so nobody waits for it and it does nothing when it finally runs).
@@ -1238,6 +1262,12 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
           ToolCall& call = (*calls)[i];
           DispatchResult& out = (*results)[i];
           if (call.params.is_null()) call.params = Json::object();
+          // Every call the pass reaches starts here, the deferred ones too: their
+          // on_end comes from the worker that runs them.
+          if (hook != nullptr) {
+            hook_start(*hook, (*events)[i], call, *context);
+            now = Clock::now();
+          }
           const TimePoint start = now;
           Slot* slot = nullptr;
           if ((deadline && start >= *deadline) ||
@@ -1248,6 +1278,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
           now = Clock::now();
           Impl::finish(call, out, start, now, first_request_id + i);
           tally.add(slot, out);
+          if (hook != nullptr) hook_end(*hook, (*events)[i], out);
           if (!out.ok()) note_failure(i);
           if (*on_result) (*on_result)(i, out);
           ++finished;
@@ -1325,6 +1356,11 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
     pass->on_result = &options.on_result;
     pass->context = &options.context;
     pass->first_request_id = reserve_request_ids(n);
+    DispatchHook* const hook = Impl::options.hook.get();
+    std::vector<DispatchEvent> events;  // lives in this frame, past every worker
+    if (hook != nullptr) events.resize(n);
+    pass->hook = hook;
+    pass->events = &events;
     const bool shared = n >= InlinePass::share_threshold;
     pass->chunk = shared ? InlinePass::chunk_size : n;
     if (shared) {
@@ -1351,6 +1387,8 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
       state->admitted = &admitted;
       state->context = &options.context;
       state->first_request_id = pass->first_request_id;
+      state->hook = hook;
+      state->events = &events;
       state->workers_running.parties = 1;
       state->start_worker();
       co_await state->wait_all();
@@ -1371,6 +1409,8 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
                         ? fmt::format("not started: the batch stopped when call {} failed",
                                       *batch.first_error)
                         : std::string("cancelled before the call started"));
+      // Reached by the inline pass (so started for the hook) but never run.
+      if (hook != nullptr && events[i].start != TimePoint{}) hook_end(*hook, events[i], out);
       admitted.report(i, out);
       ++never_started;
     }
@@ -1535,6 +1575,9 @@ MCP_HTM_INLINE asio::awaitable<DispatchResult> HierarchicalToolManager::dispatch
     co_return out;
   }
   const Impl::CallsAdmitted admitted{impl_.get(), 1};
+  DispatchHook* const hook = impl_->options.hook.get();
+  DispatchEvent event;
+  if (hook != nullptr) impl_->hook_start(*hook, event, call, options.context);
   const TimePoint start = Clock::now();
   Slot* slot = nullptr;
   if (!impl_->try_inline(call, out, options.context, slot)) {
@@ -1543,6 +1586,7 @@ MCP_HTM_INLINE asio::awaitable<DispatchResult> HierarchicalToolManager::dispatch
   }
   Impl::finish(call, out, start, Clock::now(), impl_->reserve_request_ids(1));
   impl_->record(slot, out);
+  if (hook != nullptr) Impl::hook_end(*hook, event, out);
   co_return out;
 }
 

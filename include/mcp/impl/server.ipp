@@ -11,6 +11,7 @@
 #include <mcp/detail/server_methods.hpp>
 #include <mcp/json_schema.hpp>
 #include <mcp/metrics/server_recorder.hpp>
+#include <mcp/metrics/trace_context.hpp>
 #include <mcp/server.hpp>
 
 #include <algorithm>
@@ -370,9 +371,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     /// response waits for the client to have read it (MessageSink::send_response_after).
     std::uint64_t progress_mark = 0;
     std::shared_ptr<MessageSink> reply;
-    Json progress_token;                // null: the client asked for no progress
-    std::weak_ptr<Impl> server;         // for the client's log level and the local log
-    std::atomic<bool> answered{false};  // lets reports from other threads stop early
+    Json progress_token;                         // null: the client asked for no progress
+    std::optional<metrics::TraceContext> trace;  // params._meta.traceparent of a tools/call
+    std::weak_ptr<Impl> server;                  // for the client's log level and the local log
+    std::atomic<bool> answered{false};           // lets reports from other threads stop early
     // For ServerOptions::metrics: the request's method and tool labels and its start.
     std::string_view metric_method;
     std::string metric_tool;
@@ -419,6 +421,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     }
     [[nodiscard]] bool wants_progress() const noexcept override {
       return !progress_token.is_null();
+    }
+    [[nodiscard]] const metrics::TraceContext* trace_context() const noexcept override {
+      return trace ? &*trace : nullptr;
     }
     asio::awaitable<Json> ask_client(std::string method, Json params,
                                      std::chrono::milliseconds timeout) override {
@@ -1588,6 +1593,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
           t != meta->end() && (t->is_string() || t->is_number_integer())) {
         token = *t;
       }
+      if (meta->contains("traceparent")) request->trace = metrics::trace_context_of(params);
     }
     request->progress_token = token;
     const RequestContext context(request);
