@@ -903,6 +903,7 @@ TEST_CASE("Graceful shutdown reports a timeout when calls outlive it", "[manager
 TEST_CASE("Error codes have stable names", "[manager]") {
   CHECK(mcp::to_string(ErrorCode::category_not_found) == "category_not_found");
   CHECK(mcp::to_string(ErrorCode::load_failed) == "load_failed");
+  CHECK(mcp::to_string(ErrorCode::overloaded) == "overloaded");
   std::error_code ec = ErrorCode::timeout;
   CHECK(ec.message() == "timeout");
   CHECK(std::string(ec.category().name()) == "mcp");

@@ -23,6 +23,7 @@ enum class ErrorCode : std::uint8_t {
   cancelled,               ///< the caller cancelled the call (Asio cancellation)
   shutting_down,           ///< graceful_shutdown() has started; no new calls
   load_failed,             ///< the category's lazy loader threw
+  overloaded,              ///< the category's adaptive limit is reached; see retry_after_ms
 };
 
 /// The snake_case name of the code, e.g. "category_not_found".

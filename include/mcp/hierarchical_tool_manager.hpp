@@ -4,6 +4,7 @@
 #ifndef MCP_HTM_HIERARCHICAL_TOOL_MANAGER_HPP
 #define MCP_HTM_HIERARCHICAL_TOOL_MANAGER_HPP
 
+#include <mcp/adaptive_limiter.hpp>
 #include <mcp/circuit_breaker.hpp>
 #include <mcp/dispatch_hook.hpp>
 #include <mcp/dispatch_parallel.hpp>
@@ -49,9 +50,19 @@ struct ManagerOptions {
 struct CategoryOptions {
   /// The category's breaker; empty: ManagerOptions::breaker.
   std::optional<CircuitBreakerOptions> breaker;
+  /// An adaptive concurrency limit for the category's calls; empty: none. Calls beyond
+  /// it wait in FIFO order (dispatch_parallel always; a single dispatch unless
+  /// `fail_fast`, then ErrorCode::overloaded with `retry_after_ms`); a wait longer than
+  /// `max_wait` (or the call's own deadline) ends in ErrorCode::timeout. The breaker
+  /// still decides whether the category is healthy; the limit, how much load it gets.
+  std::optional<AdaptiveLimiterOptions> limiter;
 
   CategoryOptions& with_breaker(CircuitBreakerOptions options) {
     breaker = std::move(options);
+    return *this;
+  }
+  CategoryOptions& with_limiter(AdaptiveLimiterOptions options) {
+    limiter = options;
     return *this;
   }
 };

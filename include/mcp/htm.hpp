@@ -4,6 +4,7 @@
 #ifndef MCP_HTM_HTM_HPP
 #define MCP_HTM_HTM_HPP
 
+#include <mcp/adaptive_limiter.hpp>
 #include <mcp/circuit_breaker.hpp>
 #include <mcp/completion.hpp>
 #include <mcp/config.hpp>

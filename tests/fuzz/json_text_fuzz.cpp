@@ -157,7 +157,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_dispatch_result(ok);
   }
   {
-    const int codes = static_cast<int>(mcp::ErrorCode::load_failed);
+    const int codes = static_cast<int>(mcp::ErrorCode::overloaded);
     const auto code = static_cast<mcp::ErrorCode>(1 + (size == 0 ? 0 : data[size - 1] % codes));
     auto failed = mcp::DispatchResult::failure(code, std::string(raw),
                                                value.is_object() ? value : Json(nullptr));

@@ -4,9 +4,11 @@
 #ifndef MCP_HTM_TESTS_SUPPORT_RUN_AWAITABLE_HPP
 #define MCP_HTM_TESTS_SUPPORT_RUN_AWAITABLE_HPP
 
+#include <chrono>
 #include <exception>
 #include <future>
 #include <memory>
+#include <stdexcept>
 #include <utility>
 
 #include <asio/co_spawn.hpp>
@@ -68,6 +70,18 @@ T run_awaitable(asio::io_context& io, asio::awaitable<T> a) {
   auto future = spawn_with_promise(io.get_executor(), std::move(a));
   io.restart();
   io.run();
+  return future.get();
+}
+
+/// Runs `a` on `io` (on this thread) only until `a` has ended, and returns its value or
+/// rethrows its exception: other work on `io` (a call parked on a gate) stays pending.
+template <class T>
+T run_until_ready(asio::io_context& io, asio::awaitable<T> a) {
+  auto future = spawn_with_promise(io.get_executor(), std::move(a));
+  io.restart();
+  while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    if (io.run_one() == 0) throw std::runtime_error("run_until_ready: out of work, not ended");
+  }
   return future.get();
 }
 

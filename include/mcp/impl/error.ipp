@@ -30,6 +30,8 @@ MCP_HTM_INLINE std::string_view to_string(ErrorCode code) noexcept {
       return "shutting_down";
     case ErrorCode::load_failed:
       return "load_failed";
+    case ErrorCode::overloaded:
+      return "overloaded";
   }
   return "unknown";
 }

@@ -128,13 +128,17 @@ struct Slot {
       : name(std::move(n)),
         description(std::move(d)),
         hash(std::hash<std::string_view>{}(name)),
-        breaker(name, category_options.breaker.value_or(options.breaker), options.breaker_clock) {}
+        breaker(name, category_options.breaker.value_or(options.breaker), options.breaker_clock),
+        limiter(category_options.limiter
+                    ? std::make_unique<AdaptiveLimiter>(*category_options.limiter)
+                    : nullptr) {}
 
   const std::string name;
   const std::string description;
   const std::size_t hash;
   CircuitBreaker breaker;
-  std::atomic<ToolCategory*> ready{nullptr};  // set once, when loaded
+  const std::unique_ptr<AdaptiveLimiter> limiter;  // CategoryOptions::limiter, or null
+  std::atomic<ToolCategory*> ready{nullptr};       // set once, when loaded
   CategoryStats stats;
 
   CategoryLoader loader;             // set at registration, then only read
@@ -725,12 +729,91 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
       if (cache != nullptr) *cache = {slot->name, tool->name(), slot, tool};
     }
     if (tool->is_async()) return false;
+    // A full limit: the async path waits for a permit (or fails fast).
+    std::optional<AdaptiveLimiter::Permit> permit;
+    if (slot->limiter && !(permit = slot->limiter->try_acquire())) return false;
+    const PermitGuard guard(slot->limiter.get(), permit, out);
     note_deprecation(*tool, out);
     Admission admission;
     if (admit(*slot, *tool, call.params, admission, out)) {
       run_sync(*slot, *tool, admission, std::move(call.params), context, out);
     }
     return true;
+  }
+
+  // Gives a limiter permit back when the call ends, with what its result says of load.
+  struct PermitGuard {
+    AdaptiveLimiter* limiter;
+    const std::optional<AdaptiveLimiter::Permit>& permit;
+    const DispatchResult& out;
+    PermitGuard(AdaptiveLimiter* l, const std::optional<AdaptiveLimiter::Permit>& p,
+                const DispatchResult& o) noexcept
+        : limiter(l), permit(p), out(o) {}
+    PermitGuard(const PermitGuard&) = delete;
+    PermitGuard& operator=(const PermitGuard&) = delete;
+    ~PermitGuard() {
+      if (limiter == nullptr || !permit) return;
+      LimitSignal signal = LimitSignal::ignored;
+      if (out.ok()) {
+        signal = LimitSignal::success;
+      } else if (out.error().code == ErrorCode::timeout ||
+                 out.error().code == ErrorCode::overloaded) {
+        signal = LimitSignal::dropped;  // the backend shed or could not keep up
+      }
+      limiter->release(*permit, signal);
+    }
+  };
+
+  // Waits for a permit of the slot's limiter (or fails fast); false when `out` holds why
+  // not. A batch always waits; a wait ends at max_wait or the call's own deadline.
+  asio::awaitable<bool> acquire_permit(Slot& slot, const ToolCall& call, TimePoint start,
+                                       std::optional<std::chrono::milliseconds> call_timeout,
+                                       std::optional<TimePoint> batch_deadline, bool in_batch,
+                                       std::optional<AdaptiveLimiter::Permit>& permit,
+                                       DispatchResult& out) {
+    AdaptiveLimiter& limiter = *slot.limiter;
+    if (!in_batch && limiter.options().fail_fast) {
+      permit = limiter.try_acquire();
+      if (permit) co_return true;
+      const auto retry = limiter.retry_after();
+      out.set_error(ErrorCode::overloaded,
+                    fmt::format("category '{}' is at its concurrency limit ({} calls); retry in "
+                                "{} ms",
+                                slot.name, limiter.limit(), retry.count()),
+                    Json{{"retry_after_ms", retry.count()}, {"limit", limiter.limit()}});
+      co_return false;
+    }
+    TimePoint deadline = Clock::now() + limiter.options().max_wait;
+    if (batch_deadline && *batch_deadline < deadline) deadline = *batch_deadline;
+    if (call_timeout && start + *call_timeout < deadline) deadline = start + *call_timeout;
+    const AdaptiveLimiter::Acquired got = co_await limiter.acquire(deadline);
+    if (got.permit) {
+      permit = got.permit;
+      co_return true;
+    }
+    using Status = AdaptiveLimiter::AcquireStatus;
+    if (got.status == Status::cancelled) {
+      out.set_error(ErrorCode::cancelled,
+                    fmt::format("call of '{}.{}' was cancelled while it waited for a permit of "
+                                "its category's concurrency limit",
+                                call.category, call.tool));
+    } else if (got.status == Status::queue_full) {
+      const auto retry = limiter.retry_after();
+      out.set_error(ErrorCode::overloaded,
+                    fmt::format("category '{}' has {} calls waiting for its concurrency limit "
+                                "already; retry in {} ms",
+                                slot.name, limiter.options().max_queued, retry.count()),
+                    Json{{"retry_after_ms", retry.count()}, {"limit", limiter.limit()}});
+    } else {
+      const auto waited =
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+      out.set_error(ErrorCode::timeout,
+                    fmt::format("call of '{}.{}' waited {} ms for a permit of its category's "
+                                "concurrency limit ({} calls) and gave up",
+                                call.category, call.tool, waited.count(), limiter.limit()),
+                    Json{{"timeout_ms", waited.count()}, {"limit", limiter.limit()}});
+    }
+    co_return false;
   }
 
   std::optional<TimePoint> deadline_of(const Tool& tool, TimePoint start,
@@ -786,7 +869,8 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<void> run_async(ToolCall& call, DispatchResult& out,
                                   const RequestContext& context, TimePoint start,
                                   std::optional<std::chrono::milliseconds> call_timeout,
-                                  std::optional<TimePoint> batch_deadline, Slot*& used) {
+                                  std::optional<TimePoint> batch_deadline, Slot*& used,
+                                  bool in_batch) {
     Slot* slot = used = find_slot(call.category);
     if (slot == nullptr) {
       category_not_found(call.category, out);
@@ -815,6 +899,14 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
       tool_not_found(*category, call.tool, out);
       co_return;
     }
+    std::optional<AdaptiveLimiter::Permit> permit;
+    if (slot->limiter) {
+      // co_await only as a full statement (GCC 12).
+      const bool admitted = co_await acquire_permit(*slot, call, start, call_timeout,
+                                                    batch_deadline, in_batch, permit, out);
+      if (!admitted) co_return;
+    }
+    const PermitGuard guard(slot->limiter.get(), permit, out);
     note_deprecation(*tool, out);
     Admission admission;
     if (!admit(*slot, *tool, call.params, admission, out)) co_return;
@@ -986,6 +1078,7 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
       c.breaker_state = info.state;
       c.breaker_transitions = info.total_transitions;
       c.breaker_rejections = info.total_rejections;
+      if (slot->limiter) c.limiter = slot->limiter->metrics();
       out.categories.push_back(std::move(c));
     }
     return out;
@@ -1123,9 +1216,18 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
       std::size_t starts = 0;
       {
         std::lock_guard lock(mutex);
-        const std::size_t waiting = claimable() ? pending.size() - next.load() : 0;
+        const std::size_t claimed = next.load();
+        const std::size_t waiting = claimable() ? pending.size() - claimed : 0;
         const std::size_t room = limit - std::min(limit, workers_running.parties);
         starts = std::min({std::size_t{2}, waiting, room});
+        // The next call's category has an adaptive limit with a window's worth of calls
+        // queued already: one more worker would only wait too (thousands of parked
+        // workers cost more to start than the calls take). A worker that ends a limited
+        // call posts this again, so the queue follows the limit when it grows.
+        if (starts > 0) {
+          const Slot* slot = impl->find_slot((*calls)[pending[claimed]].category);
+          if (slot != nullptr && slot->limiter && slot->limiter->saturated()) starts = 0;
+        }
         workers_running.parties += starts;
       }
       for (std::size_t i = 0; i < starts; ++i) start_worker();
@@ -1187,12 +1289,15 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
                                     call.category, call.tool));
         } else {
           co_await self->impl->run_async(call, out, *self->context, start, std::nullopt,
-                                         self->deadline, slot);
+                                         self->deadline, slot, true);
         }
         Impl::finish(call, out, start, Clock::now(), self->first_request_id + i);
         self->impl->record(slot, out);
         if (self->hook != nullptr) hook_end(*self->hook, (*self->events)[i], out);
         if (!out.ok()) self->note_failure(i);
+        if (slot != nullptr && slot->limiter && self->claimable()) {
+          asio::post(strand, [batch = self->shared_from_this()] { batch->on_idle(); });
+        }
         self->admitted->report(i, out);
         self->admitted->end_of_worker();
         ++ended;
@@ -1582,7 +1687,7 @@ MCP_HTM_INLINE asio::awaitable<DispatchResult> HierarchicalToolManager::dispatch
   Slot* slot = nullptr;
   if (!impl_->try_inline(call, out, options.context, slot)) {
     co_await impl_->run_async(call, out, options.context, start, options.timeout, std::nullopt,
-                              slot);
+                              slot, false);
   }
   Impl::finish(call, out, start, Clock::now(), impl_->reserve_request_ids(1));
   impl_->record(slot, out);

@@ -135,7 +135,7 @@ MCP_HTM_INLINE Json meta_tool_definitions(std::size_t max_parallel_calls) {
         "Run one tool of a category with its params. The result has status \"success\" and "
         "the tool's result, or status \"error\" with error and error_code (category_not_found, "
         "tool_not_found, invalid_params, tool_error, circuit_open, timeout, cancelled, "
-        "shutting_down, load_failed)."},
+        "shutting_down, load_failed, overloaded)."},
        {"inputSchema",
         {{"type", "object"},
          {"properties",

@@ -19,7 +19,7 @@
 namespace mcp::metrics {
 
 /// How a dispatch ended, as counted: 0 is success, then one per ErrorCode (by its value).
-inline constexpr std::size_t outcome_count = 10;
+inline constexpr std::size_t outcome_count = 11;
 /// The outcome index of a result: 0 for success, else the ErrorCode's value.
 [[nodiscard]] constexpr std::size_t outcome_index(std::optional<ErrorCode> error) noexcept {
   return error ? static_cast<std::size_t>(*error) : 0;

@@ -1,0 +1,1 @@
+#include <mcp/impl/adaptive_limiter.ipp>
