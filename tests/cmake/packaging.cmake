@@ -2,6 +2,8 @@
 # scratch and run (tests/find_package/main.cpp: a typed tool through the manager, and
 # the version CMake, <mcp/version.hpp> and serverInfo agree on):
 #   package:find_package_consumer     find_package(mcp_htm) against `cmake --install`
+#   package:header_only_consumer      find_package(mcp_htm COMPONENTS header-only), the same
+#                                     main.cpp plus second_unit.cpp on mcp::htm-header-only
 #   package:pkg_config_consumer       c++ $(pkg-config --cflags --libs mcp_htm), same prefix
 #   package:add_subdirectory_consumer add_subdirectory of the source tree (builds the library)
 #   package:deb                       cpack -G DEB, the package's fields, dpkg -x into a
@@ -25,7 +27,8 @@ set(MCP_HTM_CONSUMER_OPTIONS
 
 # A fresh prefix each run: files left by an older install cannot hide a missing one.
 add_test(NAME package:clean
-  COMMAND ${CMAKE_COMMAND} -E rm -rf ${MCP_HTM_PKG_PREFIX} ${MCP_HTM_PKG_DIR}/consumer)
+  COMMAND ${CMAKE_COMMAND} -E rm -rf ${MCP_HTM_PKG_PREFIX} ${MCP_HTM_PKG_DIR}/consumer
+          ${MCP_HTM_PKG_DIR}/header-only ${MCP_HTM_PKG_DIR}/header-only-no-valijson)
 add_test(NAME package:install
   COMMAND ${CMAKE_COMMAND} --install ${CMAKE_BINARY_DIR} --prefix ${MCP_HTM_PKG_PREFIX})
 set_tests_properties(package:clean PROPERTIES FIXTURES_SETUP mcp_htm_package_clean)
@@ -53,6 +56,29 @@ if(MCP_HTM_CONSUMER_TESTS)
       -P ${MCP_HTM_PKG_SCRIPTS}/pkg_config_consumer.cmake)
   set_tests_properties(package:pkg_config_consumer PROPERTIES
     FIXTURES_REQUIRED mcp_htm_package TIMEOUT 300)
+
+  # The same host application against mcp::htm-header-only, with a second translation
+  # unit: the whole implementation compiled twice, linked once.
+  add_test(NAME package:header_only_consumer
+    COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test
+      ${CMAKE_CURRENT_LIST_DIR}/../find_package ${MCP_HTM_PKG_DIR}/header-only
+      --build-generator ${CMAKE_GENERATOR}
+      --build-options -DCMAKE_PREFIX_PATH=${MCP_HTM_PKG_PREFIX} -DMCP_HTM_CONSUMER_HEADER_ONLY=ON
+        ${MCP_HTM_CONSUMER_OPTIONS}
+      --test-command ${MCP_HTM_PKG_DIR}/header-only/consumer)
+  set_tests_properties(package:header_only_consumer PROPERTIES
+    FIXTURES_REQUIRED mcp_htm_package TIMEOUT 600)
+
+  # Without valijson, asking for the component fails at configure time and says why
+  # (the compiled library alone still configures: package:find_package_consumer).
+  add_test(NAME package:header_only_needs_valijson
+    COMMAND ${CMAKE_COMMAND} -S ${CMAKE_CURRENT_LIST_DIR}/../find_package
+      -B ${MCP_HTM_PKG_DIR}/header-only-no-valijson -G ${CMAKE_GENERATOR}
+      -DCMAKE_PREFIX_PATH=${MCP_HTM_PKG_PREFIX} -DMCP_HTM_CONSUMER_HEADER_ONLY=ON
+      -DCMAKE_DISABLE_FIND_PACKAGE_valijson=ON)
+  set_tests_properties(package:header_only_needs_valijson PROPERTIES
+    FIXTURES_REQUIRED mcp_htm_package
+    PASS_REGULAR_EXPRESSION "mcp::htm-header-only needs valijson's CMake package")
 
   add_test(NAME package:add_subdirectory_consumer
     COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test

@@ -1,7 +1,8 @@
 // tests/find_package/main.cpp -- a host application of mcp-htm, built by every consumer
 // test (find_package against an install or the .deb, add_subdirectory, pkg-config):
 // a typed tool dispatched through the manager, and the version the build system,
-// <mcp/version.hpp> and the server's serverInfo agree on.
+// <mcp/version.hpp> and the server's serverInfo agree on. Header-only builds add
+// second_unit.cpp, whose checks run first.
 // Copyright (c) 2026 the mcp-htm authors
 // SPDX-License-Identifier: MIT
 #include <mcp/htm.hpp>
@@ -19,6 +20,10 @@
 
 #ifndef EXPECTED_VERSION
 #error "build with -DEXPECTED_VERSION=\"<mcp_htm_VERSION or pkg-config --modversion>\""
+#endif
+
+#ifdef MCP_HTM_HEADER_ONLY
+bool second_unit_works();
 #endif
 
 namespace {
@@ -47,6 +52,9 @@ int main() {
                 EXPECTED_VERSION);
     return 1;
   }
+#ifdef MCP_HTM_HEADER_ONLY
+  if (!second_unit_works()) return 1;
+#endif
   asio::io_context io;
   mcp::HierarchicalToolManager manager(io.get_executor());
   auto math = std::make_shared<mcp::ToolCategory>("math", "Arithmetic");

@@ -33,6 +33,7 @@ field(Package libmcp-htm-dev)
 field(Version ${VERSION})
 field(Section libdevel)
 field(Depends "libasio-dev (>= 1:1.22), libfmt-dev (>= 9), nlohmann-json3-dev (>= 3.10)")
+field(Suggests "pkg-config, cmake (>= 3.25), libvalijson-dev")
 # Each dependency is a real Debian package, satisfied here in the version it asks for.
 foreach(dep libasio-dev:1:1.22 libfmt-dev:9 nlohmann-json3-dev:3.10)
   string(FIND "${dep}" ":" colon)
