@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include <asio/bind_executor.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/dispatch.hpp>
@@ -33,6 +34,7 @@ struct StdioClientTransport::Impl : std::enable_shared_from_this<Impl> {
   MessageHandler on_message;
   ClosedHandler on_closed;
   std::deque<std::string> outbox;
+  std::string batch;  // what the write in progress is writing
   bool writing = false;
   bool ended = false;        // on_closed has been called
   bool output_done = false;  // the reader saw the end of stdout
@@ -50,24 +52,31 @@ struct StdioClientTransport::Impl : std::enable_shared_from_this<Impl> {
     on_message = nullptr;
   }
 
-  asio::awaitable<void> write_loop() {
-    auto self = shared_from_this();
-    while (!outbox.empty() && !ended) {
-      std::string batch;
-      while (!outbox.empty()) {
-        batch += outbox.front();
-        outbox.pop_front();
-      }
-      auto [ec, n] = co_await asio::async_write(child->input(), asio::buffer(batch), use_tuple);
-      if (ec) {
-        // EPIPE: the child closed stdin or exited; the reader reports the end with
-        // the exit status, this only keeps the loss visible.
-        log(LogLevel::warning, fmt::format("write to the server failed: {}", ec.message()));
-        outbox.clear();
-        break;
-      }
+  // A plain completion-handler chain rather than a coroutine: a send to an idle pipe is
+  // the common case (one message per call), and spawning a coroutine for each cost more
+  // than the write itself.
+  void write_next() {
+    if (outbox.empty() || ended) {
+      writing = false;
+      return;
     }
-    writing = false;
+    batch.clear();
+    while (!outbox.empty()) {
+      batch += outbox.front();
+      outbox.pop_front();
+    }
+    asio::async_write(child->input(), asio::buffer(batch),
+                      asio::bind_executor(executor, [self = shared_from_this()](asio::error_code ec,
+                                                                                std::size_t) {
+                        if (ec) {
+                          // EPIPE: the child closed stdin or exited; the reader reports the
+                          // end with the exit status, this only keeps the loss visible.
+                          self->log(LogLevel::warning,
+                                    fmt::format("write to the server failed: {}", ec.message()));
+                          self->outbox.clear();
+                        }
+                        self->write_next();
+                      }));
   }
 
   asio::awaitable<void> read_loop() {
@@ -203,7 +212,7 @@ void StdioClientTransport::send(std::string message) {
     impl->outbox.push_back(std::move(message));
     if (!impl->writing) {
       impl->writing = true;
-      asio::co_spawn(impl->executor, impl->write_loop(), asio::detached);
+      impl->write_next();
     }
   });
 }

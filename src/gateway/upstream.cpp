@@ -313,7 +313,13 @@ asio::awaitable<Json> Upstream::call_tool(std::string name, Json arguments,
     }
     ~Slot() { upstream.call_ended(healthy); }
   } slot(*this);
-  auto session = co_await this->session();
+  std::shared_ptr<client::McpClient> session;
+  {
+    // The running session without a coroutine call: the path of nearly every call.
+    std::lock_guard lock(mutex_);
+    if (session_ && !session_->closed()) session = session_;
+  }
+  if (!session) session = co_await this->session();
   // An HTTP server that no longer knows the session (it restarted, or expired it)
   // refuses the call without running it: sent once more, on a new session.
   std::optional<Json> resend;

@@ -573,9 +573,15 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
       }
       using namespace asio::experimental::awaitable_operators;
       asio::steady_timer timer(co_await asio::this_coro::executor, *deadline);
+      // The timer's wait reports its end as a value: a throwing wait would raise an
+      // exception every time the load wins the race and the group cancels the timer.
       auto first = co_await (async_wait_for<void(LoadOutcome)>(initiation) ||
-                             timer.async_wait(asio::use_awaitable));
-      if (first.index() == 1) co_return LoadOutcome{LoadStatus::timed_out, {}};
+                             timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable)));
+      if (first.index() == 1) {
+        // Cancelled with the caller (the load's wait ends too): not a timeout.
+        if (std::get<0>(std::get<1>(first))) co_return LoadOutcome{LoadStatus::cancelled, {}};
+        co_return LoadOutcome{LoadStatus::timed_out, {}};
+      }
       co_return std::get<0>(std::move(first));
     } catch (const std::system_error& e) {
       // co_await throws operation_aborted when the coroutine was cancelled before it.
@@ -922,12 +928,17 @@ struct HierarchicalToolManager::Impl : std::enable_shared_from_this<Impl> {
       if (deadline) {
         using namespace asio::experimental::awaitable_operators;
         asio::steady_timer timer(co_await asio::this_coro::executor, *deadline);
+        // A non-throwing timer wait: a throwing one would raise (and unwind) an exception
+        // on every call that beats its deadline, when the group cancels the timer.
         auto first = co_await (capture_outcome(tool->call_async(std::move(call.params), context)) ||
-                               timer.async_wait(asio::use_awaitable));
+                               timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable)));
         if (first.index() == 0) {
           auto& outcome = std::get<0>(first);
           if (outcome.error) std::rethrow_exception(outcome.error);
           value = std::move(outcome.value);
+        } else if (std::get<0>(std::get<1>(first))) {
+          // The timer was cancelled with the caller before the tool ended.
+          throw std::system_error(asio::error::operation_aborted);
         } else {
           report.timed_out = true;
         }
