@@ -250,6 +250,62 @@ TEST_CASE("The server counts requests by method, tool and error, with bounded la
   CHECK(status == 0);
 }
 
+TEST_CASE("In flat mode a passed-through CallToolResult with isError counts as tool_error",
+          "[metrics]") {
+  struct Sink : mcp::MessageSink {
+    std::vector<std::string> sent;
+    void send(std::string message) override { sent.push_back(std::move(message)); }
+  };
+  asio::io_context io;
+  mcp::HierarchicalToolManager manager(io.get_executor());
+  auto category = std::make_shared<mcp::ToolCategory>("up", "results as an upstream gives them");
+  category->add_tool(mcp::ToolSpec("refused", "an isError result"), [](Json) {
+    return Json{{"content", Json::array({{{"type", "text"}, {"text", "no"}}})}, {"isError", true}};
+  });
+  // The flag's text inside a string is no flag.
+  category->add_tool(mcp::ToolSpec("quoted", "mentions isError"), [](Json) {
+    return Json{{"content", Json::array({{{"type", "text"}, {"text", R"(,"isError":true)"}}})}};
+  });
+  category->add_tool(mcp::ToolSpec("fine", "isError false"), [](Json) {
+    return Json{{"content", Json::array()}, {"isError", false}};
+  });
+  manager.register_category(category);
+  auto recorder = std::make_shared<mcp::metrics::ServerMetricsRecorder>("pipe");
+  mcp::ServerOptions options;
+  options.metrics = recorder;
+  options.mode = mcp::ToolMode::flat;
+  auto sink = std::make_shared<Sink>();
+  mcp::Server server(manager, sink, options, asio::make_strand(io.get_executor()));
+  const std::vector<std::string> lines = {
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})",
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"up.refused","arguments":{}}})",
+      R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"up.quoted","arguments":{}}})",
+      R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"up.fine","arguments":{}}})"};
+  for (const auto& line : lines) {
+    asio::co_spawn(
+        server.get_executor(),
+        [](mcp::Server& s, std::string text) -> asio::awaitable<void> {
+          co_await s.serve_message(text);
+        }(server, line),
+        asio::detached);
+    io.run();
+    io.restart();
+  }
+  REQUIRE(sink->sent.size() == 4);
+  const auto snapshot = recorder->snapshot();
+  auto count = [&](const std::string& tool, const std::string& error) {
+    std::uint64_t n = 0;
+    for (const auto& op : snapshot.operations) {
+      if (op.method == "tools/call" && op.tool == tool && op.error_type == error)
+        n += op.duration.count;
+    }
+    return n;
+  };
+  CHECK(count("up.refused", "tool_error") == 1);
+  CHECK(count("up.quoted", "") == 1);
+  CHECK(count("up.fine", "") == 1);
+}
+
 TEST_CASE("The Prometheus text is well formed: promtool accepts it, buckets are cumulative",
           "[metrics]") {
   mcp::metrics::MetricsSnapshot snapshot;

@@ -249,8 +249,11 @@ MCP_HTM_INLINE std::string structured_result(const Json& structured, bool is_err
 /// A tools/call result (JSON text) of a tool called directly (flat mode). An error
 /// carries the Python-compatible error shape as structuredContent only when the tool
 /// declares no outputSchema (clients check structuredContent against it, even on errors).
-MCP_HTM_INLINE std::string flat_result(DispatchResult& dispatched, bool has_output_schema) {
+/// `is_error` is set to the result's isError.
+MCP_HTM_INLINE std::string flat_result(DispatchResult& dispatched, bool has_output_schema,
+                                       bool& is_error) {
   std::string out;
+  is_error = !dispatched.ok();
   if (!dispatched.ok()) {
     const auto& error = dispatched.error();
     append_text_content(out, fmt::format("{} [{}]", error.message, to_string(error.code)));
@@ -266,6 +269,8 @@ MCP_HTM_INLINE std::string flat_result(DispatchResult& dispatched, bool has_outp
   if (value.is_object()) {
     // A tool that already returns an MCP CallToolResult is passed through.
     if (auto content = value.find("content"); content != value.end() && content->is_array()) {
+      const auto flag = value.find("isError");
+      is_error = flag != value.end() && flag->is_boolean() && flag->get<bool>();
       return dump(value);
     }
     std::string text = dump(value);
@@ -293,6 +298,7 @@ struct ProtocolError {
 struct Outcome {
   std::string result;  // when !error: the result object as JSON text
   std::optional<ProtocolError> error;
+  bool is_error = false;  // a tools/call result with isError (metrics: error_type=tool_error)
 };
 
 /// Most schema violations an error lists (`error_count` says how many there are): a
@@ -1430,11 +1436,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     request.answered.store(true, std::memory_order_release);
     request.closed = true;
     if (options.metrics) {
-      // isError is only ever written as this member by the result builders above.
-      record_operation(
-          request.metric_method, request.metric_tool, outcome.error ? outcome.error->code : 0,
-          !outcome.error && outcome.result.find(R"(,"isError":true)") != std::string::npos,
-          request.metric_start);
+      record_operation(request.metric_method, request.metric_tool,
+                       outcome.error ? outcome.error->code : 0, !outcome.error && outcome.is_error,
+                       request.metric_start);
     }
     std::string response = outcome.error
                                ? jsonrpc::make_error(request.id, outcome.error->code,
@@ -1605,7 +1609,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         Json shape = {
             {"status", "error"}, {"error", error->message}, {"error_code", "invalid_params"}};
         shape.update(error->data);
-        co_return Outcome{structured_result(shape, true), std::nullopt};
+        co_return Outcome{structured_result(shape, true), std::nullopt, true};
       }
       co_return Outcome{{}, std::move(error)};
     }
@@ -1622,7 +1626,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
           co_await manager.dispatch(args["category"].get<std::string>(),
                                     args["tool"].get<std::string>(), std::move(inner), call);
       note_failure(result, *request);
-      co_return Outcome{structured_result_text(result.to_json_text(), !result.ok()), std::nullopt};
+      co_return Outcome{structured_result_text(result.to_json_text(), !result.ok()), std::nullopt,
+                        !result.ok()};
     } else if (name == meta_dispatch_parallel) {
       out = co_await dispatch_parallel(std::move(args), token, context, request);
     } else if (name == meta_list_categories) {
@@ -1634,7 +1639,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                                              args["tool"].get<std::string>());
     }
     const bool is_error = !out.is_object() || out.value("status", "") != "success";
-    co_return Outcome{structured_result(out, is_error), std::nullopt};
+    co_return Outcome{structured_result(out, is_error), std::nullopt, is_error};
   }
 
   asio::awaitable<Json> dispatch_parallel(Json args, const Json& token,
@@ -1707,7 +1712,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         const Tool* t = loaded->find_tool(tool);
         has_output_schema = t != nullptr && t->spec().output_schema.has_value();
       }
-      co_return Outcome{flat_result(result, has_output_schema), std::nullopt};
+      bool is_error = false;
+      std::string text = flat_result(result, has_output_schema, is_error);
+      co_return Outcome{std::move(text), std::nullopt, is_error};
     }
     co_return Outcome{{},
                       ProtocolError{jsonrpc::invalid_params,
